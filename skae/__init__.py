@@ -1,0 +1,13 @@
+"""skae: scikit-learn autoencoders, trained with PyTorch through skorch.
+
+Every estimator is at once a transformer (``fit``, ``partial_fit``,
+``transform``, ``inverse_transform``) and an outlier detector
+(``score_samples``, ``decision_function``, ``predict``).
+"""
+
+from ._base import BaseAutoencoder
+from ._dense import Autoencoder
+
+__version__ = "0.1.0.dev0"
+
+__all__ = ["Autoencoder", "BaseAutoencoder", "__version__"]

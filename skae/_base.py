@@ -1,0 +1,511 @@
+"""The scikit-learn contract shared by every skae autoencoder.
+
+:class:`BaseAutoencoder` carries everything a variant has in common: the
+training parameters and their constraints, input validation, the skorch
+training call, batched inference, the transformer methods and the outlier
+detector methods. A variant supplies its network (:meth:`_make_network`) and,
+if it needs one, its own criterion (:meth:`_make_criterion`) and per-sample
+score (:meth:`_score_batch`).
+"""
+
+import copy
+import math
+import warnings
+from abc import ABCMeta, abstractmethod
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from sklearn.base import (
+    BaseEstimator,
+    ClassNamePrefixFeaturesOutMixin,
+    OutlierMixin,
+    TransformerMixin,
+)
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import check_random_state
+
+from ._net import AutoencoderNet, FitData, make_callbacks, map_batches, stopped_early
+from ._validation import (
+    FLOAT_DTYPES,
+    Interval,
+    StrOptions,
+    check_finite,
+    _fit_context,
+    check_array,
+    check_is_fitted,
+    check_X,
+)
+from .losses import ReconstructionLoss, squared_error
+from .networks import build_network
+
+__all__ = ["BaseAutoencoder"]
+
+_INFERENCE_FLOATS = 2**20
+"""Floats in the widest activation of one inference batch (4 MiB in float32)."""
+
+
+def _is_dataframe(X):
+    return hasattr(X, "columns") and hasattr(X, "iloc")
+
+
+class BaseAutoencoder(
+    ClassNamePrefixFeaturesOutMixin,
+    TransformerMixin,
+    OutlierMixin,
+    BaseEstimator,
+    metaclass=ABCMeta,
+):
+    """Base class for skae autoencoders. Not meant to be used directly.
+
+    Subclasses implement :meth:`_make_network` and declare their extra
+    parameters in ``__init__`` and ``_parameter_constraints``.
+    """
+
+    _parameter_constraints: dict = {
+        "n_components": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+        "loss": [StrOptions({"auto", "mse", "bce"})],
+        "batch_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "contamination": [StrOptions({"auto"}), Interval(Real, 0, 0.5, closed="right")],
+        "warm_start": ["boolean"],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+        "device": [StrOptions({"auto", "cpu", "cuda"})],
+        "callbacks": [list, None],
+    }
+
+    @abstractmethod
+    def __init__(
+        self,
+        n_components="auto",
+        *,
+        loss="auto",
+        batch_size="auto",
+        max_iter=200,
+        learning_rate_init=1e-3,
+        alpha=1e-4,
+        tol=1e-4,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        contamination="auto",
+        warm_start=False,
+        random_state=None,
+        verbose=0,
+        device="cpu",
+        callbacks=None,
+    ):
+        self.n_components = n_components
+        self.loss = loss
+        self.batch_size = batch_size
+        self.max_iter = max_iter
+        self.learning_rate_init = learning_rate_init
+        self.alpha = alpha
+        self.tol = tol
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.contamination = contamination
+        self.warm_start = warm_start
+        self.random_state = random_state
+        self.verbose = verbose
+        self.device = device
+        self.callbacks = callbacks
+
+    # ------------------------------------------------------------------
+    # What a variant provides
+
+    @abstractmethod
+    def _make_network(self, n_features):
+        """Return a callable that builds the variant's ``torch.nn.Module``.
+
+        The callable is invoked under PyTorch's ``meta`` device (see
+        :func:`skae.networks.build_network`). The module must offer
+        ``encode(X)``, ``decode(code)`` and a ``forward(X)`` returning
+        ``(reconstruction, code, ...)``. Fitted attributes ``n_components_``
+        and ``loss_`` are available.
+        """
+
+    def _make_criterion(self):
+        """Return the training criterion, called as ``criterion(output, X)``."""
+        return ReconstructionLoss(self.loss_)
+
+    def _score_batch(self, module, X):
+        """Per-sample scores of a batch, higher for more normal samples."""
+        return -squared_error(module(X)[0], X).mean(dim=1)
+
+    @property
+    def _output_activation(self):
+        return "sigmoid" if self.loss_ == "bce" else "identity"
+
+    # ------------------------------------------------------------------
+    # Training
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Train the autoencoder on ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data: a numeric array or DataFrame without missing values.
+        y : None
+            Ignored; present so that the estimator fits in a Pipeline
+            followed by a supervised step.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        return self._fit(X, partial=False)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y=None):
+        """Train for one epoch on ``X``, keeping what was learned before.
+
+        The first call initialises the network from ``X`` (its width, and the
+        loss when ``loss="auto"``); later calls continue with the same
+        weights and optimizer state. Use it to stream data too large for
+        memory, chunk by chunk. Early stopping does not apply, and
+        ``offset_`` is recomputed from each chunk.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            A chunk of training data.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        return self._fit(X, partial=True)
+
+    def _fit(self, X, partial):
+        first_call = not hasattr(self, "net_") or not (partial or self.warm_start)
+        X = check_X(self, X, reset=first_call)
+        if first_call:
+            self._initialize(X)
+        self._check_loss_range(X)
+
+        holdout = self.early_stopping and not partial
+        if holdout and len(X) < 2:
+            raise ValueError(
+                "early_stopping=True holds out validation_fraction="
+                f"{self.validation_fraction} of the samples, which needs at least 2 "
+                f"samples; got {len(X)} sample."
+            )
+        data = self._fit_data(X, holdout)
+        self._configure_net(len(data.train), early_stopping=holdout)
+
+        self.net_.partial_fit(data, epochs=1 if partial else self.max_iter)
+
+        self._record_history()
+        if not partial and not stopped_early(self.net_):
+            monitor = "validation" if holdout else "training"
+            warnings.warn(
+                f"{type(self).__name__} reached max_iter={self.max_iter} epochs while "
+                f"its {monitor} loss was still improving by more than tol={self.tol}. "
+                "Increase max_iter, or tol to stop sooner.",
+                ConvergenceWarning,
+            )
+        self.offset_ = self._offset(self._score_samples(X))
+        return self
+
+    def _initialize(self, X):
+        """Resolve the data-dependent settings and build a fresh network."""
+        n_samples, n_features = X.shape
+        if self.n_components == "auto":
+            self.n_components_ = max(1, round(math.sqrt(n_features)))
+        else:
+            self.n_components_ = self.n_components
+        if self.loss == "auto":
+            in_unit_range = X.min() >= 0 and X.max() <= 1
+            self.loss_ = "bce" if in_unit_range else "mse"
+        else:
+            self.loss_ = self.loss
+        device = self._resolve_device()
+        rng = check_random_state(self.random_state)
+        init_seed, shuffle_seed, split_seed = rng.randint(np.iinfo(np.int32).max, size=3)
+        self._split_seed = int(split_seed)
+
+        module = build_network(
+            self._make_network(n_features),
+            torch.Generator().manual_seed(int(init_seed)),
+            device,
+        )
+        self.net_ = AutoencoderNet(
+            module,
+            criterion=self._make_criterion(),
+            optimizer=torch.optim.Adam,
+            lr=self.learning_rate_init,
+            optimizer__weight_decay=self.alpha,
+            optimizer__param_groups=[("*.bias", {"weight_decay": 0.0})],
+            max_epochs=self.max_iter,
+            batch_size=self._batch_size(n_samples),
+            train_split=None,
+            callbacks=self._callbacks(early_stopping=self.early_stopping),
+            verbose=self.verbose,
+            device=device,
+            shuffle_seed=int(shuffle_seed),
+            valid_batch_size=self._inference_batch_size(module),
+        ).initialize()
+
+    def _resolve_device(self):
+        if self.device == "auto":
+            return "cuda" if torch.cuda.is_available() else "cpu"
+        if self.device == "cuda" and not torch.cuda.is_available():
+            raise ValueError(
+                "device='cuda' was requested but torch sees no CUDA GPU; use "
+                "device='cpu', or device='auto' to take a GPU only when there is one."
+            )
+        return self.device
+
+    def _batch_size(self, n_samples):
+        if self.batch_size == "auto":
+            return min(200, n_samples)
+        return self.batch_size
+
+    def _callbacks(self, early_stopping):
+        return make_callbacks(
+            early_stopping=early_stopping,
+            tol=self.tol,
+            n_iter_no_change=self.n_iter_no_change,
+            verbose=self.verbose,
+            extra=copy.deepcopy(self.callbacks),
+        )
+
+    def _configure_net(self, n_train, early_stopping):
+        """Bring a continuing net's settings up to date with the parameters."""
+        net = self.net_
+        net.batch_size = self._batch_size(n_train)
+        net.verbose = self.verbose
+        net.callbacks = self._callbacks(early_stopping)
+        net.initialize_callbacks()
+        for group in net.optimizer_.param_groups:
+            group["lr"] = self.learning_rate_init
+
+    def _check_loss_range(self, X):
+        if self.loss_ != "bce":
+            return
+        low, high = X.min(), X.max()
+        if low < 0 or high > 1:
+            chosen = (
+                "loss='bce'"
+                if self.loss == "bce"
+                else "loss='auto' chose 'bce' from the first training data, so it"
+            )
+            raise ValueError(
+                f"{chosen} needs X in [0, 1], but X ranges over [{low:.4g}, "
+                f"{high:.4g}]. Scale X first (for example with MinMaxScaler) or use "
+                "loss='mse'."
+            )
+
+    def _fit_data(self, X, holdout):
+        """Convert ``X`` to one float32 tensor, holding out a validation part."""
+        X = torch.from_numpy(np.require(X, dtype=np.float32, requirements=["C", "W"]))
+        if not holdout:
+            return FitData(X)
+        n_valid = min(len(X) - 1, max(1, math.ceil(self.validation_fraction * len(X))))
+        order = torch.randperm(len(X), generator=torch.Generator().manual_seed(self._split_seed))
+        return FitData(X[order[n_valid:]], X[order[:n_valid]])
+
+    def _record_history(self):
+        history = self.net_.history
+        self.n_iter_ = len(history)
+        self.loss_curve_ = [row["train_loss"] for row in history]
+        valid = [-row["valid_loss"] for row in history if "valid_loss" in row]
+        self.validation_scores_ = valid or None
+        self.best_validation_score_ = max(valid) if valid else None
+
+    def _offset(self, scores):
+        """Threshold on ``score_samples`` below which a sample is an outlier."""
+        if self.contamination == "auto":
+            q1, q3 = np.percentile(-scores, [25, 75])
+            return -(q3 + 1.5 * (q3 - q1))
+        return np.percentile(scores, 100.0 * self.contamination)
+
+    # ------------------------------------------------------------------
+    # Inference
+
+    def _inference_batch_size(self, module):
+        """Rows per inference batch, so that the widest activation stays small."""
+        widths = [self.n_features_in_] + [
+            layer.out_features for layer in module.modules() if isinstance(layer, torch.nn.Linear)
+        ]
+        return int(np.clip(_INFERENCE_FLOATS // max(widths), 256, 65536))
+
+    def _map(self, X, fn, shape):
+        out = np.empty((len(X), *shape), dtype=X.dtype)
+        return map_batches(
+            self.net_.module_,
+            X,
+            fn,
+            out,
+            batch_size=self.net_.valid_batch_size,
+            device=self.net_.device,
+        )
+
+    def _score_samples(self, X):
+        return self._map(X, self._score_batch, ())
+
+    def transform(self, X):
+        """Encode ``X`` into codes.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        codes : ndarray of shape (n_samples, n_components_)
+            Same float dtype as ``X`` (float64 for integer input).
+        """
+        check_is_fitted(self)
+        X = check_X(self, X, reset=False)
+        return self._map(X, lambda module, Xb: module.encode(Xb), (self.n_components_,))
+
+    def inverse_transform(self, X):
+        """Decode codes back to the input space.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_components_)
+            Codes, for example from :meth:`transform`.
+
+        Returns
+        -------
+        X_reconstructed : ndarray of shape (n_samples, n_features_in_)
+        """
+        check_is_fitted(self)
+        Z = check_array(X, dtype=list(FLOAT_DTYPES), ensure_all_finite=False, input_name="X")
+        check_finite(Z, "X", None)
+        if Z.shape[1] != self.n_components_:
+            raise ValueError(
+                f"X has {Z.shape[1]} columns, but {type(self).__name__} decodes codes "
+                f"of n_components_={self.n_components_} columns."
+            )
+        return self._map(Z, lambda module, Zb: module.decode(Zb), (self.n_features_in_,))
+
+    def reconstruction_error(self, X, per_feature=False):
+        """Squared reconstruction error of each sample, or of each sample and feature.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        per_feature : bool, default=False
+            If True, return the error of every feature of every sample, to
+            see which features make a sample hard to reconstruct.
+
+        Returns
+        -------
+        errors : ndarray, pandas Series or DataFrame
+            With ``per_feature=False``, the mean squared error over the
+            features of each sample, shape ``(n_samples,)``; with
+            ``per_feature=True``, the squared error of each feature, shape
+            ``(n_samples, n_features)``, whose row means are the former.
+            When ``X`` is a DataFrame, a Series (or a DataFrame with ``X``'s
+            column names) sharing ``X``'s index.
+        """
+        check_is_fitted(self)
+        Xv = check_X(self, X, reset=False)
+        if per_feature:
+            errors = self._map(
+                Xv, lambda module, Xb: squared_error(module(Xb)[0], Xb), (Xv.shape[1],)
+            )
+        else:
+            errors = self._map(
+                Xv, lambda module, Xb: squared_error(module(Xb)[0], Xb).mean(dim=1), ()
+            )
+        if not _is_dataframe(X):
+            return errors
+        import pandas as pd
+
+        if per_feature:
+            return pd.DataFrame(errors, columns=X.columns, index=X.index)
+        return pd.Series(errors, index=X.index, name="reconstruction_error")
+
+    # ------------------------------------------------------------------
+    # Outlier detection
+
+    def score_samples(self, X):
+        """How normal each sample is: the opposite of its reconstruction error.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,)
+            Higher means more normal. Deterministic: the same input always
+            gets the same score.
+        """
+        check_is_fitted(self)
+        X = check_X(self, X, reset=False)
+        return self._score_samples(X)
+
+    def score(self, X, y=None):
+        """Mean of :meth:`score_samples`: label-free model selection.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        score : float
+            Higher is better (the negative mean reconstruction error).
+        """
+        return float(np.mean(self.score_samples(X)))
+
+    def decision_function(self, X):
+        """Shifted scores: negative for outliers, positive for inliers.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        decision : ndarray of shape (n_samples,)
+            ``score_samples(X) - offset_``.
+        """
+        return self.score_samples(X) - self.offset_
+
+    def predict(self, X):
+        """Label each sample as an inlier (+1) or an outlier (-1).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,)
+        """
+        return np.where(self.decision_function(X) < 0, -1, 1)
+
+    # ------------------------------------------------------------------
+    # scikit-learn plumbing
+
+    @property
+    def _n_features_out(self):
+        return self.n_components_
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags

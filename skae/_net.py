@@ -1,0 +1,210 @@
+"""The glue between skae's estimators and skorch; the only module importing skorch.
+
+skorch runs the training loop, the callbacks (printing, early stopping,
+progress bars, checkpoints) and the history. Two of its generic parts are
+replaced here because they are slow for tabular data that already sits in
+one tensor:
+
+* the data path: batches are sliced from whole tensors with one seeded
+  permutation per epoch (:class:`TensorBatches`) instead of a ``DataLoader``
+  that indexes and collates one sample at a time;
+* prediction: :func:`map_batches` runs the bare module in inference mode over
+  large slices of a numpy array and writes each result straight into a
+  preallocated output, so no more than one batch of activations is alive.
+"""
+
+from typing import NamedTuple
+
+import numpy as np
+import torch
+from skorch import NeuralNet
+from skorch.callbacks import EarlyStopping, ProgressBar
+from skorch.utils import noop
+
+__all__ = [
+    "AutoencoderNet",
+    "FitData",
+    "TensorBatches",
+    "make_callbacks",
+    "map_batches",
+    "stopped_early",
+]
+
+
+class FitData(NamedTuple):
+    """What the estimators hand to skorch: the training rows and the held-out rows."""
+
+    train: torch.Tensor
+    valid: torch.Tensor | None = None
+
+
+class TensorDataset(torch.utils.data.Dataset):
+    """A dataset over the rows of one tensor (the input is its own target)."""
+
+    def __init__(self, X):
+        self.X = X
+
+    def __len__(self):
+        return len(self.X)
+
+    def __getitem__(self, i):
+        return self.X[i], self.X[i]
+
+
+class TensorBatches:
+    """Mini-batches of rows of ``X``, in a fresh seeded order on every pass.
+
+    Parameters
+    ----------
+    X : torch.Tensor
+        All rows, already converted once.
+    batch_size : int
+    shuffle : bool
+        Whether each pass visits the rows in a new random order.
+    generator : torch.Generator or None
+        Source of the orders; required when ``shuffle`` is True.
+
+    Notes
+    -----
+    Each batch is ``(Xb, None)``: skorch unpacks it as ``(X, y)`` and the
+    autoencoder's target is ``Xb`` itself. The last batch is kept even when
+    it is short, so fewer rows than ``batch_size`` still train.
+    """
+
+    def __init__(self, X, batch_size, *, shuffle=False, generator=None):
+        self.X = X
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self.generator = generator
+
+    def __len__(self):
+        return -(-len(self.X) // self.batch_size)
+
+    def __iter__(self):
+        n_samples, batch_size = len(self.X), self.batch_size
+        if not self.shuffle:
+            for start in range(0, n_samples, batch_size):
+                yield self.X[start : start + batch_size], None
+            return
+        order = torch.randperm(n_samples, generator=self.generator)
+        for start in range(0, n_samples, batch_size):
+            yield self.X.index_select(0, order[start : start + batch_size]), None
+
+
+class AutoencoderNet(NeuralNet):
+    """skorch ``NeuralNet`` for autoencoders trained on :class:`FitData`.
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+        An initialised network whose ``forward`` returns
+        ``(reconstruction, code, ...)``.
+    criterion : torch.nn.Module
+        Called as ``criterion(output, X)``.
+    shuffle_seed : int, default=0
+        Seed of the generator that orders the training rows on each epoch.
+    valid_batch_size : int, default=4096
+        Rows per batch when computing the validation loss.
+    **kwargs
+        Passed to :class:`skorch.NeuralNet`.
+    """
+
+    def __init__(self, module, criterion, *, shuffle_seed=0, valid_batch_size=4096, **kwargs):
+        super().__init__(module, criterion, **kwargs)
+        self.shuffle_seed = shuffle_seed
+        self.valid_batch_size = valid_batch_size
+
+    def initialize(self):
+        super().initialize()
+        self.generator_ = torch.Generator().manual_seed(self.shuffle_seed)
+        return self
+
+    def get_split_datasets(self, X, y=None, **fit_params):
+        valid = None if X.valid is None else TensorDataset(X.valid)
+        return TensorDataset(X.train), valid
+
+    def get_iterator(self, dataset, training=False):
+        if training:
+            return TensorBatches(
+                dataset.X, self.batch_size, shuffle=True, generator=self.generator_
+            )
+        return TensorBatches(dataset.X, self.valid_batch_size)
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        return self.criterion_(y_pred, X)
+
+
+def make_callbacks(*, early_stopping, tol, n_iter_no_change, verbose, extra=None):
+    """The callbacks an estimator adds to skorch's defaults.
+
+    Parameters
+    ----------
+    early_stopping : bool
+        If True, stop when the validation loss has not improved by ``tol``
+        for ``n_iter_no_change`` epochs and restore the best weights;
+        otherwise stop on the training loss in the same way and keep the
+        last weights (scikit-learn's MLP rule).
+    tol : float
+    n_iter_no_change : int
+    verbose : int
+        From 2 on, a progress bar per epoch is added.
+    extra : list or None
+        The user's callbacks, appended last.
+
+    Returns
+    -------
+    list of (str, skorch.callbacks.Callback)
+    """
+    monitor = "valid_loss" if early_stopping else "train_loss"
+    callbacks = [
+        (
+            "stopping",
+            EarlyStopping(
+                monitor=monitor,
+                patience=n_iter_no_change,
+                threshold=tol,
+                threshold_mode="abs",
+                load_best=early_stopping,
+                sink=print if verbose else noop,
+            ),
+        )
+    ]
+    if verbose >= 2:
+        callbacks.append(("progress_bar", ProgressBar()))
+    return callbacks + list(extra or [])
+
+
+def stopped_early(net):
+    """Whether the last training call ended through the stopping rule."""
+    stopping = dict(net.callbacks_)["stopping"]
+    return stopping.misses_ >= stopping.patience
+
+
+@torch.inference_mode()
+def map_batches(module, X, fn, out, *, batch_size, device="cpu"):
+    """Write ``fn(module, Xb)`` for successive row slices of ``X`` into ``out``.
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+        Put in evaluation mode.
+    X : ndarray of shape (n_samples, ...)
+        Numpy rows of any float dtype; each slice is copied to float32.
+    fn : callable
+        ``fn(module, Xb)`` returns a tensor with ``len(Xb)`` rows.
+    out : ndarray
+        Preallocated result with ``len(X)`` rows; float64 outputs receive
+        the float32 results cast up.
+    batch_size : int
+    device : str or torch.device, default="cpu"
+
+    Returns
+    -------
+    out : ndarray
+    """
+    module.eval()
+    for start in range(0, len(X), batch_size):
+        stop = start + batch_size
+        Xb = torch.from_numpy(np.array(X[start:stop], dtype=np.float32)).to(device)
+        out[start:stop] = fn(module, Xb).cpu().numpy()
+    return out

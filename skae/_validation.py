@@ -1,0 +1,166 @@
+"""Input validation; the only module that imports private scikit-learn helpers.
+
+scikit-learn's ``validate_data`` does the heavy lifting (shape, dtype,
+feature names, ``n_features_in_``). On top of it, skae names the columns
+behind the two most common mistakes, non-numeric columns and missing or
+infinite values, so that a user with a 200-column frame knows where to look.
+"""
+
+from numbers import Integral
+
+import numpy as np
+from sklearn.base import _fit_context
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_array, check_is_fitted, validate_data
+
+__all__ = [
+    "FLOAT_DTYPES",
+    "Interval",
+    "StrOptions",
+    "_fit_context",
+    "check_array",
+    "check_is_fitted",
+    "check_finite",
+    "check_layer_sizes",
+    "check_X",
+]
+
+FLOAT_DTYPES = (np.float64, np.float32)
+_SHOW = 5
+
+
+def _format_columns(columns):
+    columns = list(columns)
+    shown = ", ".join(repr(c) for c in columns[:_SHOW])
+    more = f" and {len(columns) - _SHOW} more" if len(columns) > _SHOW else ""
+    return f"[{shown}{more}]"
+
+
+def _is_dataframe(X):
+    return hasattr(X, "columns") and hasattr(X, "dtypes") and hasattr(X, "iloc")
+
+
+def _check_numeric(X):
+    """Raise a ``TypeError`` naming the columns of ``X`` that are not numbers."""
+    if _is_dataframe(X):
+        bad = []
+        for column, dtype in zip(X.columns, X.dtypes):
+            if dtype.kind in "biuf":
+                continue
+            if dtype.kind == "O":
+                try:
+                    X[column].astype(np.float64)
+                    continue
+                except (TypeError, ValueError):
+                    pass
+            elif getattr(dtype, "_is_numeric", False) or getattr(dtype, "_is_boolean", False):
+                continue
+            bad.append((column, dtype))
+        if bad:
+            names = _format_columns(c for c, _ in bad)
+            dtypes = sorted({str(d) for _, d in bad})
+            raise TypeError(
+                f"X has non-numeric column(s) {names} with dtype {', '.join(dtypes)}; "
+                "skae autoencoders need numeric features. Encode or drop these columns "
+                "first, for example with a OneHotEncoder in a ColumnTransformer."
+            )
+        return
+    dtype = getattr(X, "dtype", None)
+    if dtype is not None and dtype.kind in "USV":
+        raise TypeError(
+            f"X contains strings (dtype {dtype}); skae autoencoders need numeric "
+            "features. Convert or encode them first."
+        )
+    if dtype is not None and dtype.kind == "O" and getattr(X, "ndim", 0) == 2:
+        try:
+            X.astype(np.float64)
+        except (TypeError, ValueError):
+            pass
+        else:
+            return
+        for j in range(X.shape[1]):
+            for value in X[:, j]:
+                if isinstance(value, (str, bytes)):
+                    try:
+                        float(value)
+                    except ValueError:
+                        raise TypeError(
+                            f"X has a non-numeric value {value!r} in column {j}; skae "
+                            "autoencoders need numeric features. Encode or drop that "
+                            "column first."
+                        ) from None
+
+
+def check_finite(X, input_name, columns):
+    """Raise a ``ValueError`` naming the columns of ``X`` with NaN or infinity."""
+    if X.size == 0 or np.isfinite(X.sum()):
+        return
+    if columns is None:
+        columns = range(X.shape[1])
+    columns = np.asarray(list(columns), dtype=object)
+    nan = np.isnan(X)
+    if nan.any():
+        bad = columns[nan.any(axis=0)]
+        raise ValueError(
+            f"Input {input_name} contains NaN ({int(nan.sum())} value(s), in column(s) "
+            f"{_format_columns(bad)}). skae autoencoders do not accept missing values: "
+            "impute them first (for example with sklearn.impute.SimpleImputer in a "
+            "Pipeline) or drop the rows that have them."
+        )
+    inf = ~np.isfinite(X)
+    if inf.any():
+        bad = columns[inf.any(axis=0)]
+        raise ValueError(
+            f"Input {input_name} contains infinity ({int(inf.sum())} value(s), in "
+            f"column(s) {_format_columns(bad)}). Clip or drop these values first."
+        )
+
+
+def check_X(estimator, X, *, reset, ensure_min_samples=1):
+    """Validate the input of a public method of a skae estimator.
+
+    Parameters
+    ----------
+    estimator : BaseAutoencoder
+    X : array-like of shape (n_samples, n_features)
+    reset : bool
+        True in ``fit`` (records ``n_features_in_`` and ``feature_names_in_``),
+        False afterwards (checks them).
+    ensure_min_samples : int, default=1
+
+    Returns
+    -------
+    X : ndarray of float32 or float64
+        float32 and float64 inputs keep their dtype; other numbers become
+        float64.
+    """
+    _check_numeric(X)
+    columns = list(X.columns) if _is_dataframe(X) else None
+    X = validate_data(
+        estimator,
+        X,
+        reset=reset,
+        dtype=list(FLOAT_DTYPES),
+        ensure_all_finite=False,
+        ensure_min_samples=ensure_min_samples,
+    )
+    check_finite(X, "X", columns)
+    return X
+
+
+def check_layer_sizes(value, name):
+    """Return ``value`` as a tuple of positive ints or raise naming ``name``."""
+    if isinstance(value, Integral) and not isinstance(value, bool):
+        value = (value,)
+    try:
+        sizes = tuple(value)
+    except TypeError:
+        sizes = None
+    if sizes is None or not all(
+        isinstance(s, Integral) and not isinstance(s, bool) and s > 0 for s in sizes
+    ):
+        raise ValueError(
+            f"{name} must be a sequence of positive integers (an empty sequence for "
+            f"no hidden layer), got {value!r}."
+        )
+    return tuple(int(s) for s in sizes)
