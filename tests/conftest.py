@@ -1,0 +1,25 @@
+import os
+
+import numpy as np
+import pytest
+import torch
+
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    # Two pytest workers share the machine's cores: one torch thread each.
+    torch.set_num_threads(1)
+
+
+@pytest.fixture(autouse=True)
+def _seed_global_rngs():
+    """Fix the global random states so that any test relying on them is repeatable."""
+    np.random.seed(0)
+    torch.manual_seed(0)
+
+
+@pytest.fixture(scope="session")
+def digits():
+    """scikit-learn's bundled 8x8 digits, scaled to [0, 1]."""
+    from sklearn.datasets import load_digits
+
+    X, y = load_digits(return_X_y=True)
+    return X / 16.0, y

@@ -1,0 +1,37 @@
+"""scikit-learn's estimator checks over every skae estimator."""
+
+import pytest
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from skae import Autoencoder
+
+FAST = dict(max_iter=5, hidden_layer_sizes=(8,), random_state=0)
+
+ESTIMATORS = [
+    Autoencoder(**FAST),
+    Autoencoder(**FAST, early_stopping=True, contamination=0.1, loss="mse", batch_size=16),
+]
+
+_FLOAT32_ROUNDING = (
+    "the network computes in float32, and the CPU's matrix products (MKL) round a row "
+    "differently depending on its position in the batch, by 1-2 float32 ulps (about 2e-7 "
+    "relative), just above this check's 1e-7 tolerance; test_outputs_do_not_depend_on_batching "
+    "pins the invariance at float32 precision instead"
+)
+
+EXPECTED_FAILURES = {
+    "Autoencoder": {
+        "check_methods_subset_invariance": _FLOAT32_ROUNDING,
+        "check_methods_sample_order_invariance": _FLOAT32_ROUNDING,
+    },
+}
+
+
+def _expected_failed_checks(estimator):
+    return EXPECTED_FAILURES.get(type(estimator).__name__, {})
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@parametrize_with_checks(ESTIMATORS, expected_failed_checks=_expected_failed_checks)
+def test_sklearn_compatible_estimator(estimator, check):
+    check(estimator)

@@ -1,0 +1,60 @@
+"""The skorch glue: the fast batch iterator and batched inference."""
+
+import numpy as np
+import pytest
+import torch
+
+from skae._net import TensorBatches, map_batches
+
+
+def _rows(batches):
+    return torch.cat([Xb for Xb, _ in batches])
+
+
+def test_batches_visit_every_row_once_per_pass_in_a_new_order():
+    X = torch.arange(10.0).reshape(10, 1)
+    batches = TensorBatches(X, 4, shuffle=True, generator=torch.Generator().manual_seed(0))
+    first, second = _rows(batches), _rows(batches)
+    assert sorted(first.ravel().tolist()) == list(range(10))
+    assert sorted(second.ravel().tolist()) == list(range(10))
+    assert not torch.equal(first, second)
+
+
+def test_batches_keep_the_short_last_batch():
+    X = torch.zeros(10, 2)
+    batches = TensorBatches(X, 4)
+    assert [len(Xb) for Xb, _ in batches] == [4, 4, 2]
+    assert len(batches) == 3
+    assert [len(Xb) for Xb, _ in TensorBatches(X, 32)] == [10]
+
+
+def test_batch_order_is_set_by_the_seed():
+    X = torch.arange(20.0).reshape(20, 1)
+    a = _rows(TensorBatches(X, 3, shuffle=True, generator=torch.Generator().manual_seed(5)))
+    b = _rows(TensorBatches(X, 3, shuffle=True, generator=torch.Generator().manual_seed(5)))
+    assert torch.equal(a, b)
+
+
+def test_unshuffled_batches_keep_the_order():
+    X = torch.arange(7.0).reshape(7, 1)
+    assert torch.equal(_rows(TensorBatches(X, 2)), X)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_map_batches_matches_one_big_forward(dtype):
+    module = torch.nn.Linear(3, 2)
+    X = np.random.default_rng(0).normal(size=(11, 3)).astype(dtype)
+    out = np.empty((11, 2), dtype=dtype)
+    result = map_batches(module, X, lambda m, Xb: m(Xb), out, batch_size=4)
+    assert result is out
+    with torch.no_grad():
+        expected = module(torch.from_numpy(X.astype(np.float32))).numpy()
+    np.testing.assert_allclose(out, expected, rtol=1e-6)
+
+
+def test_map_batches_reads_read_only_arrays_without_warning(recwarn):
+    X = np.ones((5, 3), dtype=np.float32)
+    X.setflags(write=False)
+    out = np.empty((5, 2), dtype=np.float32)
+    map_batches(torch.nn.Linear(3, 2), X, lambda m, Xb: m(Xb), out, batch_size=2)
+    assert not [w for w in recwarn if "not writable" in str(w.message)]
