@@ -93,8 +93,9 @@ def _check_numeric(X):
 
 def check_finite(X, input_name, columns):
     """Raise a ``ValueError`` naming the columns of ``X`` with NaN or infinity."""
-    if X.size == 0 or np.isfinite(X.sum()):
-        return
+    with np.errstate(invalid="ignore", over="ignore"):
+        if X.size == 0 or np.isfinite(X.sum()):
+            return
     if columns is None:
         columns = range(X.shape[1])
     columns = np.asarray(list(columns), dtype=object)

@@ -1,0 +1,142 @@
+"""Bad input: every message names the problem, and nothing trains before the check."""
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+
+from skae import Autoencoder
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+FAST = dict(max_iter=2, hidden_layer_sizes=(4,), random_state=0)
+
+
+@pytest.fixture
+def X():
+    return np.random.default_rng(0).normal(size=(30, 4))
+
+
+@pytest.fixture
+def fitted(X):
+    return Autoencoder(2, **FAST).fit(X)
+
+
+def _refused(X, error, match):
+    ae = Autoencoder(2, **FAST)
+    with pytest.raises(error, match=match):
+        ae.fit(X)
+    assert not hasattr(ae, "net_"), "training started before the input was checked"
+
+
+def test_nan_names_its_column(X):
+    X[3, 2] = np.nan
+    X[5, 2] = np.nan
+    _refused(X, ValueError, r"contains NaN \(2 value\(s\), in column\(s\) \[2\]\)")
+
+
+def test_nan_in_a_frame_names_the_column_label(X):
+    df = pd.DataFrame(X, columns=["age", "income", "height", "weight"])
+    df.loc[4, "income"] = np.nan
+    _refused(df, ValueError, r"contains NaN .* \['income'\]\)\. .* impute them first")
+
+
+def test_pandas_missing_values_are_caught(X):
+    df = pd.DataFrame({"a": pd.array([1, None, 3] * 10, dtype="Int64"), "b": X[:, 0]})
+    _refused(df, ValueError, r"contains NaN .* \['a'\]")
+
+
+def test_infinity_names_its_column(X):
+    X[0, 1] = np.inf
+    X[1, 3] = -np.inf
+    _refused(X, ValueError, r"contains infinity \(2 value\(s\), in column\(s\) \[1, 3\]\)")
+
+
+def test_many_bad_columns_are_summarised():
+    X = np.full((3, 8), np.nan)
+    _refused(X, ValueError, r"\[0, 1, 2, 3, 4 and 3 more\]")
+
+
+def test_string_columns_of_a_frame_are_named(X):
+    df = pd.DataFrame(X, columns=list("abcd"))
+    df["city"] = ["Paris", "Lyon", "Nice"] * 10
+    _refused(df, TypeError, r"non-numeric column\(s\) \['city'\] with dtype")
+
+
+def test_categorical_columns_are_named(X):
+    df = pd.DataFrame(X, columns=list("abcd"))
+    df["colour"] = pd.Categorical(["red", "blue"] * 15)
+    _refused(df, TypeError, r"non-numeric column\(s\) \['colour'\] with dtype category")
+
+
+def test_numeric_object_and_boolean_columns_are_accepted(X):
+    df = pd.DataFrame(X, columns=list("abcd"))
+    df["flag"] = [True, False] * 15
+    df["as_object"] = pd.Series(X[:, 0], dtype=object)
+    ae = Autoencoder(2, **FAST).fit(df)
+    assert ae.n_features_in_ == 6
+
+
+def test_string_arrays_are_refused():
+    _refused(np.array([["1", "2"], ["3", "x"]]), TypeError, r"X contains strings \(dtype <U1\)")
+
+
+def test_object_arrays_with_words_name_the_column(X):
+    X = X.astype(object)
+    X[7, 1] = "abc"
+    _refused(X, TypeError, r"non-numeric value 'abc' in column 1")
+
+
+def test_object_arrays_of_numbers_are_accepted(X):
+    assert Autoencoder(2, **FAST).fit(X.astype(object)).n_features_in_ == 4
+
+
+def test_empty_data_is_refused():
+    _refused(np.empty((0, 4)), ValueError, r"Found array with 0 sample\(s\)")
+    _refused(np.empty((5, 0)), ValueError, r"0 feature\(s\)")
+
+
+def test_one_dimensional_data_is_refused(X):
+    _refused(X[:, 0], ValueError, "Expected 2D array, got 1D array instead")
+
+
+def test_three_dimensional_data_is_refused(X):
+    _refused(X.reshape(30, 2, 2), ValueError, "Found array with dim 3")
+
+
+def test_sparse_data_is_refused(X):
+    _refused(sp.csr_matrix(X), TypeError, "Sparse data was passed")
+
+
+def test_complex_data_is_refused(X):
+    _refused(X.astype(complex), ValueError, "Complex data not supported")
+
+
+def test_wrong_width_after_fit_is_refused(fitted, X):
+    for method in (fitted.transform, fitted.score_samples, fitted.predict, fitted.reconstruction_error):
+        with pytest.raises(ValueError, match="X has 3 features, but Autoencoder is expecting 4 features"):
+            method(X[:, :3])
+
+
+def test_renamed_columns_after_fit_are_refused(X):
+    ae = Autoencoder(2, **FAST).fit(pd.DataFrame(X, columns=list("abcd")))
+    with pytest.raises(ValueError, match="feature names should match"):
+        ae.transform(pd.DataFrame(X, columns=list("abce")))
+
+
+def test_nan_after_fit_is_refused(fitted, X):
+    X[0, 0] = np.nan
+    for method in (fitted.transform, fitted.score_samples, fitted.reconstruction_error):
+        with pytest.raises(ValueError, match=r"Input X contains NaN"):
+            method(X)
+
+
+def test_one_sample_and_one_feature_train(X):
+    assert Autoencoder(**FAST).fit(X[:1]).predict(X[:1]).shape == (1,)
+    assert Autoencoder(**FAST).fit(X[:, :1]).transform(X[:, :1]).shape == (30, 1)
+
+
+def test_boolean_input_trains():
+    X = np.random.default_rng(0).random((20, 5)) > 0.5
+    ae = Autoencoder(**FAST).fit(X)
+    assert ae.loss_ == "bce" and ae.transform(X).dtype == np.float64
