@@ -15,7 +15,7 @@ install-test:
 test: install-test
 	$(PYTHON) -m ruff check .
 	$(PYTHON) -m ruff format --check .
-	$(PYTHON) -m pytest -n 2 -p no:cacheprovider
+	$(PYTHON) -m pytest -n 2 -p no:cacheprovider -p no:benchmark
 
 ## make format: apply ruff's fixes and formatting.
 format:

@@ -30,9 +30,9 @@ from ._validation import (
     FLOAT_DTYPES,
     Interval,
     StrOptions,
-    check_finite,
     _fit_context,
     check_array,
+    check_finite,
     check_is_fitted,
     check_X,
 )
@@ -218,6 +218,7 @@ class BaseAutoencoder(
                 f"its {monitor} loss was still improving by more than tol={self.tol}. "
                 "Increase max_iter, or tol to stop sooner.",
                 ConvergenceWarning,
+                stacklevel=4,
             )
         self.offset_ = self._offset(self._score_samples(X))
         return self

@@ -18,11 +18,11 @@ __all__ = [
     "Interval",
     "StrOptions",
     "_fit_context",
-    "check_array",
-    "check_is_fitted",
-    "check_finite",
-    "check_layer_sizes",
     "check_X",
+    "check_array",
+    "check_finite",
+    "check_is_fitted",
+    "check_layer_sizes",
 ]
 
 FLOAT_DTYPES = (np.float64, np.float32)

@@ -12,6 +12,7 @@ reproducible from one seed while leaving the global random state untouched,
 even when several fits run in parallel threads.
 """
 
+import itertools
 import math
 
 import torch
@@ -55,7 +56,7 @@ def make_mlp(sizes, activation, *, activate_last=False):
     """
     layers = []
     n_layers = len(sizes) - 1
-    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+    for i, (n_in, n_out) in enumerate(itertools.pairwise(sizes)):
         layers.append(nn.Linear(n_in, n_out))
         if i < n_layers - 1 or activate_last:
             layers.append(ACTIVATIONS[activation]())

@@ -6,11 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from skorch.callbacks import Callback
 from sklearn.decomposition import PCA
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.model_selection import train_test_split
 from sklearn.utils._param_validation import InvalidParameterError
+from skorch.callbacks import Callback
 
 from skae import Autoencoder
 from skae.networks import ACTIVATIONS
@@ -51,8 +51,14 @@ def test_linear_autoencoder_reaches_pca_error():
     pca = PCA(n_components=3).fit(X)
     pca_mse = np.mean((pca.inverse_transform(pca.transform(X)) - X) ** 2)
     ae = Autoencoder(
-        3, hidden_layer_sizes=(), activation="identity", loss="mse", alpha=0.0,
-        max_iter=300, learning_rate_init=1e-2, random_state=0,
+        3,
+        hidden_layer_sizes=(),
+        activation="identity",
+        loss="mse",
+        alpha=0.0,
+        max_iter=300,
+        learning_rate_init=1e-2,
+        random_state=0,
     ).fit(X)
     assert np.mean(ae.reconstruction_error(X)) < 1.5 * pca_mse
 
@@ -150,7 +156,9 @@ def test_feature_names_out_and_pandas_output(blobs):
 
 def test_inverse_transform_checks_the_code_width(blobs):
     ae = Autoencoder(3, **FAST).fit(blobs)
-    with pytest.raises(ValueError, match=r"X has 2 columns, but Autoencoder decodes codes of n_components_=3"):
+    with pytest.raises(
+        ValueError, match=r"X has 2 columns, but Autoencoder decodes codes of n_components_=3"
+    ):
         ae.inverse_transform(np.zeros((4, 2)))
     with pytest.raises(ValueError, match="contains NaN"):
         ae.inverse_transform(np.full((4, 3), np.nan))
@@ -188,7 +196,9 @@ def test_each_activation_trains(activation, blobs):
     assert np.isfinite(ae.score_samples(blobs)).all()
 
 
-@pytest.mark.parametrize("sizes, widths", [((), [6, 2, 6]), (8, [6, 8, 2, 8, 6]), ([8, 4], [6, 8, 4, 2, 4, 8, 6])])
+@pytest.mark.parametrize(
+    "sizes, widths", [((), [6, 2, 6]), (8, [6, 8, 2, 8, 6]), ([8, 4], [6, 8, 4, 2, 4, 8, 6])]
+)
 def test_hidden_layer_sizes_shape_the_network(blobs, sizes, widths):
     ae = Autoencoder(2, hidden_layer_sizes=sizes, max_iter=1).fit(blobs)
     linear = [m for m in ae.net_.module_.modules() if isinstance(m, torch.nn.Linear)]
@@ -197,7 +207,9 @@ def test_hidden_layer_sizes_shape_the_network(blobs, sizes, widths):
 
 @pytest.mark.parametrize("sizes", [(0,), (4, -1), (2.5,), ("8",), (True,)])
 def test_bad_hidden_layer_sizes_are_refused(blobs, sizes):
-    with pytest.raises(ValueError, match="hidden_layer_sizes must be a sequence of positive integers"):
+    with pytest.raises(
+        ValueError, match="hidden_layer_sizes must be a sequence of positive integers"
+    ):
         Autoencoder(hidden_layer_sizes=sizes).fit(blobs)
 
 
@@ -330,7 +342,9 @@ def test_outliers_get_low_scores(blobs):
 
 def test_fit_predict_labels_the_training_data(blobs):
     labels = Autoencoder(2, contamination=0.1, **FAST).fit_predict(blobs)
-    np.testing.assert_array_equal(labels, Autoencoder(2, contamination=0.1, **FAST).fit(blobs).predict(blobs))
+    np.testing.assert_array_equal(
+        labels, Autoencoder(2, contamination=0.1, **FAST).fit(blobs).predict(blobs)
+    )
 
 
 # ---------------------------------------------------------------- state and randomness
@@ -347,11 +361,15 @@ def test_same_seed_gives_bitwise_identical_fits(blobs):
 
 
 def test_fit_leaves_the_global_random_states_unchanged(blobs):
-    np_state = np.random.get_state()
+    np_state = np.random.get_state()  # noqa: NPY002
     torch_state = torch.get_rng_state()
     Autoencoder(3, max_iter=3, early_stopping=True, random_state=0).fit(blobs)
-    after = np.random.get_state()
-    assert after[0] == np_state[0] and np.array_equal(after[1], np_state[1]) and after[2:] == np_state[2:]
+    after = np.random.get_state()  # noqa: NPY002
+    assert (
+        after[0] == np_state[0]
+        and np.array_equal(after[1], np_state[1])
+        and after[2:] == np_state[2:]
+    )
     assert torch.equal(torch.get_rng_state(), torch_state)
 
 
@@ -401,7 +419,9 @@ def test_partial_fit_continues_a_fit(blobs):
 
 def test_partial_fit_checks_the_width_of_each_chunk(blobs):
     ae = Autoencoder(3, random_state=0).partial_fit(blobs)
-    with pytest.raises(ValueError, match="X has 5 features, but Autoencoder is expecting 6 features"):
+    with pytest.raises(
+        ValueError, match="X has 5 features, but Autoencoder is expecting 6 features"
+    ):
         ae.partial_fit(blobs[:, :5])
 
 
@@ -437,8 +457,15 @@ def test_verbose_prints_skorchs_table(blobs, capsys):
 
 @pytest.mark.parametrize(
     "method",
-    ["transform", "inverse_transform", "score_samples", "decision_function", "predict",
-     "reconstruction_error", "score"],
+    [
+        "transform",
+        "inverse_transform",
+        "score_samples",
+        "decision_function",
+        "predict",
+        "reconstruction_error",
+        "score",
+    ],
 )
 def test_unfitted_use_raises_not_fitted(method, blobs):
     with pytest.raises(NotFittedError, match="not fitted yet"):

@@ -89,8 +89,13 @@ def test_column_transformer_encodes_a_subset_of_columns(cancer):
     X, _ = cancer
     mean_columns = [c for c in X.columns if c.startswith("mean")]
     ct = ColumnTransformer(
-        [("ae", make_pipeline(StandardScaler(), skae.Autoencoder(3, max_iter=5, random_state=0)),
-          mean_columns)],
+        [
+            (
+                "ae",
+                make_pipeline(StandardScaler(), skae.Autoencoder(3, max_iter=5, random_state=0)),
+                mean_columns,
+            )
+        ],
         remainder="passthrough",
     ).set_output(transform="pandas")
     out = ct.fit_transform(X)

@@ -39,8 +39,13 @@ def test_criterion_uses_the_first_output_and_the_clean_input():
     assert criterion(output, torch.tensor([[0.0]])).item() == pytest.approx(4.0)
 
 
-@pytest.mark.parametrize("call", [lambda: ReconstructionLoss("l1"), lambda: reconstruction_loss(
-    torch.zeros(1), torch.zeros(1), "l1")])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: ReconstructionLoss("l1"),
+        lambda: reconstruction_loss(torch.zeros(1), torch.zeros(1), "l1"),
+    ],
+)
 def test_unknown_loss_kind_is_refused(call):
     with pytest.raises(ValueError, match="kind must be one of"):
         call()

@@ -16,7 +16,9 @@ from skae.networks import (
 
 
 def _linear_widths(sequential):
-    return [(m.in_features, m.out_features) for m in sequential.modules() if isinstance(m, nn.Linear)]
+    return [
+        (m.in_features, m.out_features) for m in sequential.modules() if isinstance(m, nn.Linear)
+    ]
 
 
 def test_dense_network_mirrors_the_encoder_in_the_decoder():
@@ -67,9 +69,15 @@ def test_every_parameter_receives_a_gradient():
 
 def test_build_network_is_reproducible_and_leaves_the_global_rng_alone():
     state = torch.get_rng_state()
-    a = build_network(lambda: DenseAutoencoderNetwork(6, 2, (4,), "relu"), torch.Generator().manual_seed(1))
-    b = build_network(lambda: DenseAutoencoderNetwork(6, 2, (4,), "relu"), torch.Generator().manual_seed(1))
-    c = build_network(lambda: DenseAutoencoderNetwork(6, 2, (4,), "relu"), torch.Generator().manual_seed(2))
+    a = build_network(
+        lambda: DenseAutoencoderNetwork(6, 2, (4,), "relu"), torch.Generator().manual_seed(1)
+    )
+    b = build_network(
+        lambda: DenseAutoencoderNetwork(6, 2, (4,), "relu"), torch.Generator().manual_seed(1)
+    )
+    c = build_network(
+        lambda: DenseAutoencoderNetwork(6, 2, (4,), "relu"), torch.Generator().manual_seed(2)
+    )
     assert torch.equal(torch.get_rng_state(), state)
     for pa, pb, pc in zip(a.parameters(), b.parameters(), c.parameters()):
         assert torch.equal(pa, pb)

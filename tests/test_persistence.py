@@ -25,8 +25,13 @@ def fitted(X):
 
 def _outputs(ae, X):
     codes = ae.transform(X)
-    return [codes, ae.inverse_transform(codes), ae.score_samples(X), ae.predict(X),
-            ae.reconstruction_error(X, per_feature=True)]
+    return [
+        codes,
+        ae.inverse_transform(codes),
+        ae.score_samples(X),
+        ae.predict(X),
+        ae.reconstruction_error(X, per_feature=True),
+    ]
 
 
 def _assert_same_outputs(a, b, X):

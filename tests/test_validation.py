@@ -113,8 +113,15 @@ def test_complex_data_is_refused(X):
 
 
 def test_wrong_width_after_fit_is_refused(fitted, X):
-    for method in (fitted.transform, fitted.score_samples, fitted.predict, fitted.reconstruction_error):
-        with pytest.raises(ValueError, match="X has 3 features, but Autoencoder is expecting 4 features"):
+    for method in (
+        fitted.transform,
+        fitted.score_samples,
+        fitted.predict,
+        fitted.reconstruction_error,
+    ):
+        with pytest.raises(
+            ValueError, match="X has 3 features, but Autoencoder is expecting 4 features"
+        ):
             method(X[:, :3])
 
 
