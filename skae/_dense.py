@@ -168,7 +168,7 @@ class Autoencoder(BaseAutoencoder):
     >>> from sklearn.datasets import load_digits
     >>> from skae import Autoencoder
     >>> X = load_digits().data / 16
-    >>> ae = Autoencoder(n_components=8, max_iter=20, tol=1e-3, random_state=0).fit(X)
+    >>> ae = Autoencoder(n_components=8, tol=1e-2, random_state=0).fit(X)
     >>> ae.transform(X).shape
     (1797, 8)
     >>> ae.inverse_transform(ae.transform(X)).shape
