@@ -49,6 +49,10 @@ def _is_dataframe(X):
     return hasattr(X, "columns") and hasattr(X, "iloc")
 
 
+def _reconstruct(module, X):
+    return module.decode(module.encode(X))
+
+
 class BaseAutoencoder(
     ClassNamePrefixFeaturesOutMixin,
     TransformerMixin,
@@ -129,8 +133,9 @@ class BaseAutoencoder(
         The callable is invoked under PyTorch's ``meta`` device (see
         :func:`skae.networks.build_network`). The module must offer
         ``encode(X)``, ``decode(code)`` and a ``forward(X)`` returning
-        ``(reconstruction, code, ...)``. Fitted attributes ``n_components_``
-        and ``loss_`` are available.
+        ``(output, code, ...)``, ``output`` being the decoder's
+        pre-activation (see :mod:`skae.networks`). Fitted attributes
+        ``n_components_`` and ``loss_`` are available.
         """
 
     def _make_criterion(self):
@@ -139,7 +144,7 @@ class BaseAutoencoder(
 
     def _score_batch(self, module, X):
         """Per-sample scores of a batch, higher for more normal samples."""
-        return -squared_error(module(X)[0], X).mean(dim=1)
+        return -squared_error(_reconstruct(module, X), X).mean(dim=1)
 
     @property
     def _output_activation(self):
@@ -422,11 +427,11 @@ class BaseAutoencoder(
         Xv = check_X(self, X, reset=False)
         if per_feature:
             errors = self._map(
-                Xv, lambda module, Xb: squared_error(module(Xb)[0], Xb), (Xv.shape[1],)
+                Xv, lambda module, Xb: squared_error(_reconstruct(module, Xb), Xb), (Xv.shape[1],)
             )
         else:
             errors = self._map(
-                Xv, lambda module, Xb: squared_error(module(Xb)[0], Xb).mean(dim=1), ()
+                Xv, lambda module, Xb: squared_error(_reconstruct(module, Xb), Xb).mean(dim=1), ()
             )
         if not _is_dataframe(X):
             return errors

@@ -97,8 +97,8 @@ class AutoencoderNet(NeuralNet):
     Parameters
     ----------
     module : torch.nn.Module
-        An initialised network whose ``forward`` returns
-        ``(reconstruction, code, ...)``.
+        An initialised network whose ``forward`` returns ``(output, code, ...)``
+        (see :mod:`skae.networks`).
     criterion : torch.nn.Module
         Called as ``criterion(output, X)``.
     shuffle_seed : int, default=0

@@ -1,8 +1,9 @@
 """Pure PyTorch loss functions and criteria used by the skae estimators.
 
 A *criterion* is an ``nn.Module`` called as ``criterion(output, X)``, where
-``output`` is the tuple a network's ``forward`` returns (reconstruction
-first, code second) and ``X`` is the clean input. Variants that add a
+``output`` is the tuple a network's ``forward`` returns (the decoder's
+pre-activation first, the code second; see :mod:`skae.networks`) and ``X`` is
+the clean input. Variants that add a
 penalty to the reconstruction loss subclass :class:`ReconstructionLoss`.
 Nothing here imports scikit-learn or skorch.
 """
@@ -25,19 +26,20 @@ def squared_error(reconstruction, target):
     return (reconstruction - target).square()
 
 
-def reconstruction_loss(reconstruction, target, kind="mse"):
+def reconstruction_loss(output, target, kind="mse"):
     """Mean reconstruction loss over every element of a batch.
 
     Parameters
     ----------
-    reconstruction : torch.Tensor
-        Output of the decoder; probabilities in [0, 1] when ``kind="bce"``.
+    output : torch.Tensor
+        The decoder's pre-activation: the reconstruction for ``"mse"``, the
+        logits of the reconstruction for ``"bce"``.
     target : torch.Tensor
-        Clean input, same shape as ``reconstruction``.
+        Clean input, same shape as ``output``; in [0, 1] for ``"bce"``.
     kind : {"mse", "bce"}, default="mse"
         ``"mse"`` is the mean squared error; ``"bce"`` the mean binary
-        cross-entropy, whose log terms PyTorch clamps at -100 so that a
-        saturated output gives a large but finite loss.
+        cross-entropy between ``sigmoid(output)`` and ``target``, computed
+        from the logits, so it stays exact where the sigmoid saturates.
 
     Returns
     -------
@@ -45,9 +47,9 @@ def reconstruction_loss(reconstruction, target, kind="mse"):
         A scalar.
     """
     if kind == "mse":
-        return F.mse_loss(reconstruction, target)
+        return F.mse_loss(output, target)
     if kind == "bce":
-        return F.binary_cross_entropy(reconstruction, target)
+        return F.binary_cross_entropy_with_logits(output, target)
     raise ValueError(f"kind must be one of {RECONSTRUCTION_LOSSES}, got {kind!r}.")
 
 
