@@ -199,9 +199,10 @@ class BaseAutoencoder(
     def _fit(self, X, partial):
         first_call = not hasattr(self, "net_") or not (partial or self.warm_start)
         X = check_X(self, X, reset=first_call)
+        low, high = X.min(), X.max()
         if first_call:
-            self._initialize(X)
-        self._check_loss_range(X)
+            self._initialize(X, in_unit_range=low >= 0 and high <= 1)
+        self._check_loss_range(low, high)
 
         holdout = self.early_stopping and not partial
         if holdout and len(X) < 2:
@@ -228,15 +229,18 @@ class BaseAutoencoder(
         self.offset_ = self._offset(self._score_samples(X))
         return self
 
-    def _initialize(self, X):
-        """Resolve the data-dependent settings and build a fresh network."""
-        n_samples, n_features = X.shape
+    def _initialize(self, X, in_unit_range):
+        """Resolve the data-dependent settings and build a fresh network.
+
+        Training settings that may change between calls (batch size,
+        callbacks, learning rate) are set by :meth:`_configure_net`.
+        """
+        n_features = X.shape[1]
         if self.n_components == "auto":
             self.n_components_ = max(1, round(math.sqrt(n_features)))
         else:
             self.n_components_ = self.n_components
         if self.loss == "auto":
-            in_unit_range = X.min() >= 0 and X.max() <= 1
             self.loss_ = "bce" if in_unit_range else "mse"
         else:
             self.loss_ = self.loss
@@ -257,11 +261,7 @@ class BaseAutoencoder(
             lr=self.learning_rate_init,
             optimizer__weight_decay=self.alpha,
             optimizer__param_groups=[("*.bias", {"weight_decay": 0.0})],
-            max_epochs=self.max_iter,
-            batch_size=self._batch_size(n_samples),
             train_split=None,
-            callbacks=self._callbacks(early_stopping=self.early_stopping),
-            verbose=self.verbose,
             device=device,
             shuffle_seed=int(shuffle_seed),
             valid_batch_size=self._inference_batch_size(module),
@@ -292,7 +292,11 @@ class BaseAutoencoder(
         )
 
     def _configure_net(self, n_train, early_stopping):
-        """Bring a continuing net's settings up to date with the parameters."""
+        """Set the net's training settings from the current parameters.
+
+        Runs before every training call, so that ``set_params`` between a
+        ``fit`` and a warm-started ``fit`` or a ``partial_fit`` takes effect.
+        """
         net = self.net_
         net.batch_size = self._batch_size(n_train)
         net.verbose = self.verbose
@@ -301,10 +305,9 @@ class BaseAutoencoder(
         for group in net.optimizer_.param_groups:
             group["lr"] = self.learning_rate_init
 
-    def _check_loss_range(self, X):
+    def _check_loss_range(self, low, high):
         if self.loss_ != "bce":
             return
-        low, high = X.min(), X.max()
         if low < 0 or high > 1:
             chosen = (
                 "loss='bce'"

@@ -390,6 +390,15 @@ def test_warm_start_continues_training(blobs):
     assert cold.n_iter_ == 5 and cold.loss_curve_ == first_curve
 
 
+def test_new_parameters_apply_when_training_continues(blobs):
+    ae = Autoencoder(3, max_iter=2, warm_start=True, random_state=0).fit(blobs)
+    ae.set_params(learning_rate_init=0.05, batch_size=30, max_iter=1)
+    ae.fit(blobs)
+    assert ae.n_iter_ == 3
+    assert all(group["lr"] == 0.05 for group in ae.net_.optimizer_.param_groups)
+    assert ae.net_.history[-1, "batches", :, "train_batch_size"] == [30, 30, 30, 30]
+
+
 def test_partial_fit_trains_one_epoch_per_call(blobs):
     ae = Autoencoder(3, random_state=0)
     for i in range(3):
