@@ -260,6 +260,7 @@ class BaseAutoencoder(
             optimizer=torch.optim.Adam,
             lr=self.learning_rate_init,
             optimizer__weight_decay=self.alpha,
+            optimizer__fused=True,
             optimizer__param_groups=[("*.bias", {"weight_decay": 0.0})],
             train_split=None,
             device=device,

@@ -8,6 +8,8 @@ one tensor:
 * the data path: batches are sliced from whole tensors with one seeded
   permutation per epoch (:class:`TensorBatches`) instead of a ``DataLoader``
   that indexes and collates one sample at a time;
+* the optimizer step: Adam runs its fused kernel, which on the CPU takes
+  about three quarters of the time of PyTorch's default per-tensor loop;
 * prediction: :func:`map_batches` runs the bare module in inference mode over
   large slices of a numpy array and writes each result straight into a
   preallocated output, so no more than one batch of activations is alive.
@@ -118,6 +120,14 @@ class AutoencoderNet(NeuralNet):
         super().initialize()
         self.generator_ = torch.Generator().manual_seed(self.shuffle_seed)
         return self
+
+    def _set_training(self, training=True):
+        # skorch calls this before every batch; ``Module.train`` walks the whole
+        # module tree, so only switch the modules whose mode actually changes.
+        for name in self._modules + self._criteria:
+            module = getattr(self, name + "_")
+            if isinstance(module, torch.nn.Module) and module.training != training:
+                module.train(training)
 
     def get_split_datasets(self, X, y=None, **fit_params):
         valid = None if X.valid is None else TensorDataset(X.valid)
