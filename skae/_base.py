@@ -12,6 +12,7 @@ import copy
 import math
 import warnings
 from abc import ABCMeta, abstractmethod
+from functools import partial
 from numbers import Integral, Real
 
 import numpy as np
@@ -41,8 +42,12 @@ from .networks import build_network
 
 __all__ = ["BaseAutoencoder"]
 
-_INFERENCE_FLOATS = 2**20
-"""Floats in the widest activation of one inference batch (4 MiB in float32)."""
+_INFERENCE_FLOATS = 2**19
+"""Floats in the widest activation of one inference batch (2 MiB in float32).
+
+Small enough that a batch's activations stay in the CPU's caches: on 1,000,000 x 100,
+batches of about 4,000 rows ran faster than batches of 16,000 or 32,000.
+"""
 
 
 def _is_dataframe(X):
@@ -51,6 +56,14 @@ def _is_dataframe(X):
 
 def _reconstruct(module, X):
     return module.decode(module.encode(X))
+
+
+def _squared_errors(module, X):
+    return squared_error(_reconstruct(module, X), X)
+
+
+def _mean_squared_errors(module, X):
+    return _squared_errors(module, X).mean(dim=1)
 
 
 class BaseAutoencoder(
@@ -144,7 +157,7 @@ class BaseAutoencoder(
 
     def _score_batch(self, module, X):
         """Per-sample scores of a batch, higher for more normal samples."""
-        return -squared_error(_reconstruct(module, X), X).mean(dim=1)
+        return -_mean_squared_errors(module, X)
 
     @property
     def _output_activation(self):
@@ -355,8 +368,22 @@ class BaseAutoencoder(
         ]
         return int(np.clip(_INFERENCE_FLOATS // max(widths), 256, 65536))
 
-    def _map(self, X, fn, shape):
+    def _check_inference_input(self, X):
+        """Validate ``X`` for inference; NaN and infinity are caught by :meth:`_map`."""
+        check_is_fitted(self)
+        return check_X(self, X, reset=False, ensure_finite=False)
+
+    def _map(self, X, fn, shape, check_finite_rows=False):
+        """Run ``fn(module, Xb)`` over batches of ``X`` into a new array.
+
+        With ``check_finite_rows``, each batch is checked for NaN and infinity
+        while it is in the cache, which costs less than a separate pass over
+        a large ``X``.
+        """
         out = np.empty((len(X), *shape), dtype=X.dtype)
+        on_nonfinite = None
+        if check_finite_rows:
+            on_nonfinite = partial(check_finite, X, "X", getattr(self, "feature_names_in_", None))
         return map_batches(
             self.net_.module_,
             X,
@@ -364,10 +391,11 @@ class BaseAutoencoder(
             out,
             batch_size=self.net_.valid_batch_size,
             device=self.net_.device,
+            on_nonfinite=on_nonfinite,
         )
 
-    def _score_samples(self, X):
-        return self._map(X, self._score_batch, ())
+    def _score_samples(self, X, check_finite_rows=False):
+        return self._map(X, self._score_batch, (), check_finite_rows)
 
     def transform(self, X):
         """Encode ``X`` into codes.
@@ -381,9 +409,9 @@ class BaseAutoencoder(
         codes : ndarray of shape (n_samples, n_components_)
             Same float dtype as ``X`` (float64 for integer input).
         """
-        check_is_fitted(self)
-        X = check_X(self, X, reset=False)
-        return self._map(X, lambda module, Xb: module.encode(Xb), (self.n_components_,))
+        X = self._check_inference_input(X)
+        encode = lambda module, Xb: module.encode(Xb)  # noqa: E731
+        return self._map(X, encode, (self.n_components_,), check_finite_rows=True)
 
     def inverse_transform(self, X):
         """Decode codes back to the input space.
@@ -427,16 +455,12 @@ class BaseAutoencoder(
             When ``X`` is a DataFrame, a Series (or a DataFrame with ``X``'s
             column names) sharing ``X``'s index.
         """
-        check_is_fitted(self)
-        Xv = check_X(self, X, reset=False)
+        Xv = self._check_inference_input(X)
         if per_feature:
-            errors = self._map(
-                Xv, lambda module, Xb: squared_error(_reconstruct(module, Xb), Xb), (Xv.shape[1],)
-            )
+            fn, shape = _squared_errors, (Xv.shape[1],)
         else:
-            errors = self._map(
-                Xv, lambda module, Xb: squared_error(_reconstruct(module, Xb), Xb).mean(dim=1), ()
-            )
+            fn, shape = _mean_squared_errors, ()
+        errors = self._map(Xv, fn, shape, check_finite_rows=True)
         if not _is_dataframe(X):
             return errors
         import pandas as pd
@@ -461,9 +485,8 @@ class BaseAutoencoder(
             Higher means more normal. Deterministic: the same input always
             gets the same score.
         """
-        check_is_fitted(self)
-        X = check_X(self, X, reset=False)
-        return self._score_samples(X)
+        X = self._check_inference_input(X)
+        return self._score_samples(X, check_finite_rows=True)
 
     def score(self, X, y=None):
         """Mean of :meth:`score_samples`: label-free model selection.

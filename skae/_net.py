@@ -191,7 +191,7 @@ def stopped_early(net):
 
 
 @torch.inference_mode()
-def map_batches(module, X, fn, out, *, batch_size, device="cpu"):
+def map_batches(module, X, fn, out, *, batch_size, device="cpu", on_nonfinite=None):
     """Write ``fn(module, Xb)`` for successive row slices of ``X`` into ``out``.
 
     Parameters
@@ -199,7 +199,8 @@ def map_batches(module, X, fn, out, *, batch_size, device="cpu"):
     module : torch.nn.Module
         Put in evaluation mode.
     X : ndarray of shape (n_samples, ...)
-        Numpy rows of any float dtype; each slice is copied to float32.
+        Numpy rows of any float dtype. Writable float32 rows are used in
+        place; other rows are converted to float32 one slice at a time.
     fn : callable
         ``fn(module, Xb)`` returns a tensor with ``len(Xb)`` rows.
     out : ndarray
@@ -207,6 +208,11 @@ def map_batches(module, X, fn, out, *, batch_size, device="cpu"):
         the float32 results cast up.
     batch_size : int
     device : str or torch.device, default="cpu"
+    on_nonfinite : callable or None, default=None
+        If given, each slice is checked for NaN or infinity while it is in
+        the cache, and ``on_nonfinite()`` is called when the check fails; it
+        is expected to raise a helpful error (it must also cope with a false
+        alarm from a sum that overflowed).
 
     Returns
     -------
@@ -215,6 +221,12 @@ def map_batches(module, X, fn, out, *, batch_size, device="cpu"):
     module.eval()
     for start in range(0, len(X), batch_size):
         stop = start + batch_size
-        Xb = torch.from_numpy(np.array(X[start:stop], dtype=np.float32)).to(device)
-        out[start:stop] = fn(module, Xb).cpu().numpy()
+        Xb = X[start:stop]
+        if on_nonfinite is not None:
+            with np.errstate(over="ignore", invalid="ignore"):
+                if not np.isfinite(Xb.sum()):
+                    on_nonfinite()
+        if Xb.dtype != np.float32 or not Xb.flags.writeable:
+            Xb = np.array(Xb, dtype=np.float32)
+        out[start:stop] = fn(module, torch.from_numpy(Xb).to(device)).cpu().numpy()
     return out

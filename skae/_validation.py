@@ -117,7 +117,7 @@ def check_finite(X, input_name, columns):
         )
 
 
-def check_X(estimator, X, *, reset, ensure_min_samples=1):
+def check_X(estimator, X, *, reset, ensure_min_samples=1, ensure_finite=True):
     """Validate the input of a public method of a skae estimator.
 
     Parameters
@@ -128,6 +128,9 @@ def check_X(estimator, X, *, reset, ensure_min_samples=1):
         True in ``fit`` (records ``n_features_in_`` and ``feature_names_in_``),
         False afterwards (checks them).
     ensure_min_samples : int, default=1
+    ensure_finite : bool, default=True
+        If False, NaN and infinity are left for the caller to detect, as
+        inference does batch by batch (see :func:`skae._net.map_batches`).
 
     Returns
     -------
@@ -145,7 +148,8 @@ def check_X(estimator, X, *, reset, ensure_min_samples=1):
         ensure_all_finite=False,
         ensure_min_samples=ensure_min_samples,
     )
-    check_finite(X, "X", columns)
+    if ensure_finite:
+        check_finite(X, "X", columns)
     return X
 
 
