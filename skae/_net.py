@@ -8,8 +8,8 @@ one tensor:
 * the data path: batches are sliced from whole tensors with one seeded
   permutation per epoch (:class:`TensorBatches`) instead of a ``DataLoader``
   that indexes and collates one sample at a time;
-* the optimizer step: Adam runs its fused kernel, which on the CPU takes
-  about three quarters of the time of PyTorch's default per-tensor loop;
+* the optimizer step: Adam runs its fused kernel rather than PyTorch's
+  default per-tensor loop;
 * prediction: :func:`map_batches` runs the bare module in inference mode over
   large slices of a numpy array and writes each result straight into a
   preallocated output, so no more than one batch of activations is alive.
