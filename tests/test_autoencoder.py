@@ -247,6 +247,30 @@ def test_y_is_ignored(blobs):
     np.testing.assert_array_equal(a, b)
 
 
+def test_large_finite_values_are_not_mistaken_for_infinity():
+    X = np.random.default_rng(0).normal(size=(40, 3)).astype(np.float32)
+    ae = Autoencoder(2, **FAST).fit(X)
+    huge = np.full((5, 3), 3e38, dtype=np.float32)  # their sum overflows float32
+    assert ae.transform(huge).shape == (5, 2)
+
+
+def test_training_runs_in_train_mode_and_inference_in_eval_mode(blobs):
+    ae = Autoencoder(3, **FAST).fit(blobs)
+    modes = []
+    ae.net_.module_.encoder.register_forward_hook(lambda m, i, o: modes.append(m.training))
+    ae.transform(blobs)
+    assert modes == [False]
+    ae.partial_fit(blobs)  # one training batch, then scoring the chunk for offset_
+    assert modes == [False, True, False]
+
+
+def test_adam_runs_its_fused_kernel(blobs):
+    optimizer = Autoencoder(3, **FAST).fit(blobs).net_.optimizer_
+    assert isinstance(optimizer, torch.optim.Adam) and optimizer.defaults["fused"] is True
+    weight_decay = sorted(group["weight_decay"] for group in optimizer.param_groups)
+    assert weight_decay == [0.0, 1e-4]  # biases are not penalised
+
+
 # ---------------------------------------------------------------- batches and stopping
 
 

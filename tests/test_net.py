@@ -58,3 +58,53 @@ def test_map_batches_reads_read_only_arrays_without_warning(recwarn):
     out = np.empty((5, 2), dtype=np.float32)
     map_batches(torch.nn.Linear(3, 2), X, lambda m, Xb: m(Xb), out, batch_size=2)
     assert not [w for w in recwarn if "not writable" in str(w.message)]
+
+
+def test_map_batches_reports_the_first_nonfinite_batch():
+    X = np.ones((10, 2), dtype=np.float32)
+    X[7, 1] = np.nan
+    calls = []
+
+    def on_nonfinite():
+        calls.append(True)
+        raise ValueError("bad")
+
+    out = np.zeros((10, 2), dtype=np.float32)
+    with pytest.raises(ValueError, match="bad"):
+        map_batches(
+            torch.nn.Identity(),
+            X,
+            lambda m, Xb: m(Xb),
+            out,
+            batch_size=4,
+            on_nonfinite=on_nonfinite,
+        )
+    assert calls == [True]
+    assert out[:4].sum() == 8 and out[4:].sum() == 0  # stopped at the batch holding the NaN
+
+
+def test_map_batches_goes_on_after_a_false_alarm():
+    # the sum of large finite values overflows; the callback finds nothing and returns
+    X = np.full((4, 3), 3e38, dtype=np.float32)
+    calls = []
+    out = np.empty((4, 3), dtype=np.float32)
+    map_batches(
+        torch.nn.Identity(),
+        X,
+        lambda m, Xb: m(Xb),
+        out,
+        batch_size=4,
+        on_nonfinite=lambda: calls.append(True),
+    )
+    assert calls == [True]
+    np.testing.assert_array_equal(out, X)
+
+
+def test_map_batches_reads_writable_float32_in_place():
+    X = np.arange(6, dtype=np.float32).reshape(3, 2)
+    seen = []
+    out = np.empty((3, 2), dtype=np.float32)
+    map_batches(
+        torch.nn.Identity(), X, lambda m, Xb: seen.append(Xb.data_ptr()) or Xb, out, batch_size=3
+    )
+    assert seen == [X.ctypes.data]
