@@ -6,8 +6,16 @@ Every estimator is at once a transformer (``fit``, ``partial_fit``,
 """
 
 from ._base import BaseAutoencoder
+from ._denoising import DenoisingAutoencoder
 from ._dense import Autoencoder
+from ._sparse import SparseAutoencoder
 
 __version__ = "0.1.0.dev0"
 
-__all__ = ["Autoencoder", "BaseAutoencoder", "__version__"]
+__all__ = [
+    "Autoencoder",
+    "BaseAutoencoder",
+    "DenoisingAutoencoder",
+    "SparseAutoencoder",
+    "__version__",
+]

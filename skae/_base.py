@@ -151,6 +151,14 @@ class BaseAutoencoder(
         ``n_components_`` and ``loss_`` are available.
         """
 
+    def _make_corruption(self, X):
+        """Return the corruption applied to training batches, or None.
+
+        ``X`` is the training data as one float32 tensor. See
+        :class:`skae.noise.Corruption`.
+        """
+        return None
+
     def _make_criterion(self):
         """Return the training criterion, called as ``criterion(output, X)``."""
         return ReconstructionLoss(self.loss_)
@@ -226,6 +234,7 @@ class BaseAutoencoder(
             )
         data = self._fit_data(X, holdout)
         self._configure_net(len(data.train), early_stopping=holdout)
+        self.net_.corruption = self._make_corruption(data.train)
 
         self.net_.partial_fit(data, epochs=1 if partial else self.max_iter)
 
@@ -259,7 +268,9 @@ class BaseAutoencoder(
             self.loss_ = self.loss
         device = self._resolve_device()
         rng = check_random_state(self.random_state)
-        init_seed, shuffle_seed, split_seed = rng.randint(np.iinfo(np.int32).max, size=3)
+        init_seed, shuffle_seed, split_seed, noise_seed = rng.randint(
+            np.iinfo(np.int32).max, size=4
+        )
         self._split_seed = int(split_seed)
 
         module = build_network(
@@ -278,6 +289,7 @@ class BaseAutoencoder(
             train_split=None,
             device=device,
             shuffle_seed=int(shuffle_seed),
+            noise_seed=int(noise_seed),
             valid_batch_size=self._inference_batch_size(module),
         ).initialize()
 
@@ -434,6 +446,21 @@ class BaseAutoencoder(
                 f"of n_components_={self.n_components_} columns."
             )
         return self._map(Z, lambda module, Zb: module.decode(Zb), (self.n_features_in_,))
+
+    def reconstruct(self, X):
+        """Encode and decode ``X`` in one pass: ``inverse_transform(transform(X))``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        X_reconstructed : ndarray of shape (n_samples, n_features)
+            Same float dtype as ``X``.
+        """
+        X = self._check_inference_input(X)
+        return self._map(X, _reconstruct, X.shape[1:], check_finite_rows=True)
 
     def reconstruction_error(self, X, per_feature=False):
         """Squared reconstruction error of each sample, or of each sample and feature.

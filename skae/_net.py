@@ -21,7 +21,8 @@ import numpy as np
 import torch
 from skorch import NeuralNet
 from skorch.callbacks import EarlyStopping, ProgressBar
-from skorch.utils import noop
+from skorch.dataset import unpack_data
+from skorch.utils import noop, to_tensor
 
 __all__ = [
     "AutoencoderNet",
@@ -105,21 +106,51 @@ class AutoencoderNet(NeuralNet):
         Called as ``criterion(output, X)``.
     shuffle_seed : int, default=0
         Seed of the generator that orders the training rows on each epoch.
+    noise_seed : int, default=0
+        Seed of the generator that ``corruption`` draws from.
+    corruption : callable or None, default=None
+        ``corruption(Xb, generator)`` returns a corrupted copy of a training
+        batch (see :class:`skae.noise.Corruption`); the network sees it while
+        the loss compares with the clean batch. Validation batches are not
+        corrupted.
     valid_batch_size : int, default=4096
         Rows per batch when computing the validation loss.
     **kwargs
         Passed to :class:`skorch.NeuralNet`.
     """
 
-    def __init__(self, module, criterion, *, shuffle_seed=0, valid_batch_size=4096, **kwargs):
+    def __init__(
+        self,
+        module,
+        criterion,
+        *,
+        shuffle_seed=0,
+        noise_seed=0,
+        corruption=None,
+        valid_batch_size=4096,
+        **kwargs,
+    ):
         super().__init__(module, criterion, **kwargs)
         self.shuffle_seed = shuffle_seed
+        self.noise_seed = noise_seed
+        self.corruption = corruption
         self.valid_batch_size = valid_batch_size
 
     def initialize(self):
         super().initialize()
         self.generator_ = torch.Generator().manual_seed(self.shuffle_seed)
+        self.noise_generator_ = torch.Generator().manual_seed(self.noise_seed)
         return self
+
+    def train_step_single(self, batch, **fit_params):
+        if self.corruption is None:
+            return super().train_step_single(batch, **fit_params)
+        self._set_training(True)
+        Xi, _ = unpack_data(batch)
+        y_pred = self.infer(self.corruption(Xi, self.noise_generator_), **fit_params)
+        loss = self.get_loss(y_pred, None, X=Xi, training=True)
+        loss.backward()
+        return {"loss": loss, "y_pred": y_pred}
 
     def _set_training(self, training=True):
         # skorch calls this before every batch; ``Module.train`` walks the whole
@@ -141,7 +172,7 @@ class AutoencoderNet(NeuralNet):
         return TensorBatches(dataset.X, self.valid_batch_size)
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
-        return self.criterion_(y_pred, X)
+        return self.criterion_(y_pred, to_tensor(X, self.device))
 
 
 def make_callbacks(*, early_stopping, tol, n_iter_no_change, verbose, extra=None):

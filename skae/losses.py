@@ -13,12 +13,18 @@ from torch.nn import functional as F
 
 __all__ = [
     "RECONSTRUCTION_LOSSES",
+    "SPARSITY_PENALTIES",
     "ReconstructionLoss",
+    "SparseReconstructionLoss",
+    "kl_sparsity_penalty",
+    "l1_activity_penalty",
     "reconstruction_loss",
     "squared_error",
 ]
 
 RECONSTRUCTION_LOSSES = ("mse", "bce")
+SPARSITY_PENALTIES = ("l1", "kl")
+_EPS = 1e-6
 
 
 def squared_error(reconstruction, target):
@@ -70,3 +76,58 @@ class ReconstructionLoss(nn.Module):
 
     def forward(self, output, target):
         return reconstruction_loss(output[0], target, self.kind)
+
+
+def l1_activity_penalty(code):
+    """L1 activity penalty: the sum of absolute code values, averaged over the batch.
+
+    This is what Keras' ``activity_regularizer=l1(w)`` adds to the loss,
+    divided by its weight ``w``.
+    """
+    return code.abs().sum(dim=1).mean()
+
+
+def kl_sparsity_penalty(code, target):
+    """KL sparsity penalty on code activations in (0, 1).
+
+    ``sum_j KL(target || rho_j)`` where ``rho_j`` is the mean activation of
+    code unit ``j`` over the batch, and ``KL(p || q) = p log(p / q) +
+    (1 - p) log((1 - p) / (1 - q))`` is the divergence between Bernoulli
+    distributions (Ng's sparse autoencoder notes). ``rho_j`` is clamped
+    away from 0 and 1 so the penalty stays finite.
+    """
+    rho = code.mean(dim=0).clamp(_EPS, 1 - _EPS)
+    return (target * (target / rho).log() + (1 - target) * ((1 - target) / (1 - rho)).log()).sum()
+
+
+class SparseReconstructionLoss(ReconstructionLoss):
+    """Reconstruction loss plus a sparsity penalty on the code.
+
+    Parameters
+    ----------
+    kind : {"mse", "bce"}
+        See :func:`reconstruction_loss`.
+    sparsity : {"l1", "kl"}
+        :func:`l1_activity_penalty` or :func:`kl_sparsity_penalty`.
+    weight : float
+        Multiplies the penalty.
+    target : float, default=0.05
+        Target mean activation of each code unit (``"kl"`` only).
+    """
+
+    def __init__(self, kind, sparsity, weight, target=0.05):
+        super().__init__(kind)
+        if sparsity not in SPARSITY_PENALTIES:
+            raise ValueError(f"sparsity must be one of {SPARSITY_PENALTIES}, got {sparsity!r}.")
+        self.sparsity = sparsity
+        self.weight = weight
+        self.target = target
+
+    def penalty(self, code):
+        """The unweighted sparsity penalty of a batch of codes."""
+        if self.sparsity == "l1":
+            return l1_activity_penalty(code)
+        return kl_sparsity_penalty(code, self.target)
+
+    def forward(self, output, target):
+        return super().forward(output, target) + self.weight * self.penalty(output[1])

@@ -3,13 +3,18 @@
 import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skae import Autoencoder
+from skae import Autoencoder, DenoisingAutoencoder, SparseAutoencoder
 
 FAST = dict(max_iter=5, hidden_layer_sizes=(8,), random_state=0)
 
 ESTIMATORS = [
     Autoencoder(**FAST),
     Autoencoder(**FAST, early_stopping=True, contamination=0.1, loss="mse", batch_size=16),
+    SparseAutoencoder(**FAST),
+    SparseAutoencoder(**FAST, sparsity="kl", sparsity_weight=0.1),
+    DenoisingAutoencoder(**FAST),
+    DenoisingAutoencoder(**FAST, noise="masking", early_stopping=True),
+    DenoisingAutoencoder(**FAST, noise="salt_pepper", noise_level=0.1),
 ]
 
 _FLOAT32_ROUNDING = (
@@ -20,10 +25,11 @@ _FLOAT32_ROUNDING = (
 )
 
 EXPECTED_FAILURES = {
-    "Autoencoder": {
+    name: {
         "check_methods_subset_invariance": _FLOAT32_ROUNDING,
         "check_methods_sample_order_invariance": _FLOAT32_ROUNDING,
-    },
+    }
+    for name in ("Autoencoder", "SparseAutoencoder", "DenoisingAutoencoder")
 }
 
 

@@ -5,7 +5,14 @@ import math
 import pytest
 import torch
 
-from skae.losses import ReconstructionLoss, reconstruction_loss, squared_error
+from skae.losses import (
+    ReconstructionLoss,
+    SparseReconstructionLoss,
+    kl_sparsity_penalty,
+    l1_activity_penalty,
+    reconstruction_loss,
+    squared_error,
+)
 
 
 def test_squared_error_is_elementwise():
@@ -58,3 +65,41 @@ def test_criterion_uses_the_first_output_and_the_clean_input():
 def test_unknown_loss_kind_is_refused(call):
     with pytest.raises(ValueError, match="kind must be one of"):
         call()
+
+
+def test_l1_activity_penalty_by_hand():
+    code = torch.tensor([[1.0, -2.0, 0.0], [0.5, 0.0, 0.5]])
+    # per-sample sums 3 and 1, averaged over the batch
+    assert l1_activity_penalty(code).item() == pytest.approx(2.0)
+
+
+def test_kl_sparsity_penalty_by_hand():
+    code = torch.tensor([[0.1, 0.5], [0.3, 0.5]])  # unit means 0.2 and 0.5
+    rho = 0.05
+
+    def kl(q):
+        return rho * math.log(rho / q) + (1 - rho) * math.log((1 - rho) / (1 - q))
+
+    assert kl_sparsity_penalty(code, rho).item() == pytest.approx(kl(0.2) + kl(0.5), rel=1e-5)
+
+
+def test_kl_sparsity_penalty_is_zero_at_the_target_and_finite_at_the_edges():
+    assert kl_sparsity_penalty(torch.full((4, 3), 0.05), 0.05).item() == pytest.approx(0, abs=1e-6)
+    assert math.isfinite(kl_sparsity_penalty(torch.zeros(4, 3), 0.05).item())
+    assert math.isfinite(kl_sparsity_penalty(torch.ones(4, 3), 0.05).item())
+
+
+@pytest.mark.parametrize("sparsity", ["l1", "kl"])
+def test_sparse_loss_adds_the_weighted_penalty(sparsity):
+    output = torch.tensor([[1.0, 2.0]])
+    code = torch.tensor([[0.2, 0.7], [0.4, 0.1]])
+    target = torch.tensor([[0.0, 0.0]])
+    criterion = SparseReconstructionLoss("mse", sparsity, 0.5, target=0.1)
+    penalty = l1_activity_penalty(code) if sparsity == "l1" else kl_sparsity_penalty(code, 0.1)
+    expected = 2.5 + 0.5 * penalty.item()  # mse of (1, 2) against 0 is 2.5
+    assert criterion((output, code), target).item() == pytest.approx(expected, rel=1e-6)
+
+
+def test_unknown_sparsity_is_refused():
+    with pytest.raises(ValueError, match="sparsity must be one of"):
+        SparseReconstructionLoss("mse", "l2", 1.0)
