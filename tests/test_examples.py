@@ -1,4 +1,4 @@
-"""Every example runs in its fast mode and writes its figure."""
+"""Every example runs in its fast mode, on bundled data, and writes its figure."""
 
 import os
 import subprocess
@@ -11,11 +11,27 @@ pytest.importorskip("matplotlib")
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
+CASES = {
+    "demo_digits.py": (
+        "digits_reconstructions.png",
+        ["Held-out reconstruction MSE", "Most unusual held-out digits"],
+    ),
+    "plot_denoising.py": ("denoising.png", ["noisy input", "best PCA"]),
+    "plot_sparse_codes.py": ("sparse_codes.png", ["tutorial, 10e-6", "dead units"]),
+}
 
-def test_digits_demo_prints_the_comparison_and_writes_the_figure(tmp_path):
+
+def test_every_example_is_tested():
+    assert sorted(p.name for p in EXAMPLES.glob("*.py")) == sorted(CASES)
+
+
+@pytest.mark.parametrize("script", sorted(CASES))
+def test_example_runs_and_writes_its_figure(script, tmp_path):
+    figure, expected = CASES[script]
     env = {**os.environ, "SKAE_FAST_EXAMPLES": "1", "MPLBACKEND": "Agg"}
+    env.pop("SKAE_DATA", None)
     result = subprocess.run(
-        [sys.executable, str(EXAMPLES / "demo_digits.py"), "--output", str(tmp_path)],
+        [sys.executable, str(EXAMPLES / script), "--output", str(tmp_path)],
         capture_output=True,
         text=True,
         env=env,
@@ -23,8 +39,8 @@ def test_digits_demo_prints_the_comparison_and_writes_the_figure(tmp_path):
         check=False,
     )
     assert result.returncode == 0, result.stderr
-    assert "Held-out reconstruction MSE" in result.stdout
-    assert "Most unusual held-out digits" in result.stdout
-    figure = tmp_path / "digits_reconstructions.png"
-    assert figure.stat().st_size > 10_000
-    assert figure.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    for text in expected:
+        assert text in result.stdout
+    path = tmp_path / figure
+    assert path.stat().st_size > 10_000
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
