@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from sklearn.base import clone
 
-from skae import Autoencoder
+from skae import Autoencoder, DenoisingAutoencoder, SparseAutoencoder
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -18,9 +18,13 @@ def X():
     return np.random.default_rng(0).normal(size=(80, 5))
 
 
-@pytest.fixture(scope="module")
-def fitted(X):
-    return Autoencoder(2, max_iter=10, contamination=0.1, random_state=0).fit(X)
+@pytest.fixture(
+    scope="module",
+    params=[Autoencoder, SparseAutoencoder, DenoisingAutoencoder],
+    ids=lambda cls: cls.__name__,
+)
+def fitted(request, X):
+    return request.param(2, max_iter=10, contamination=0.1, random_state=0).fit(X)
 
 
 def _outputs(ae, X):
