@@ -283,9 +283,8 @@ class BaseAutoencoder(
             criterion=self._make_criterion(),
             optimizer=torch.optim.Adam,
             lr=self.learning_rate_init,
-            optimizer__weight_decay=self.alpha,
             optimizer__fused=True,
-            optimizer__param_groups=[("*.bias", {"weight_decay": 0.0})],
+            optimizer__param_groups=[("*.bias", {"penalized": False})],
             train_split=None,
             device=device,
             shuffle_seed=int(shuffle_seed),
@@ -330,6 +329,9 @@ class BaseAutoencoder(
         net.initialize_callbacks()
         for group in net.optimizer_.param_groups:
             group["lr"] = self.learning_rate_init
+            # scikit-learn's MLP adds alpha * W / batch_size to the gradient
+            penalized = group.get("penalized", True)
+            group["weight_decay"] = self.alpha / net.batch_size if penalized else 0.0
 
     def _check_loss_range(self, low, high):
         if self.loss_ != "bce":

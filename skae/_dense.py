@@ -60,8 +60,10 @@ class Autoencoder(BaseAutoencoder):
         Learning rate of the Adam optimizer.
 
     alpha : float, default=1e-4
-        Strength of the L2 penalty (weight decay) on the weights; biases are
-        not penalised.
+        Strength of the L2 penalty on the weights, as in scikit-learn's MLP:
+        ``alpha / (2 * batch_size) * ||W||^2`` is added to each batch's loss
+        (Adam's ``weight_decay`` is ``alpha / batch_size``). Biases are not
+        penalised.
 
     tol : float, default=1e-4
         Training stops when the monitored loss has not improved by at least

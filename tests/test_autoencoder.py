@@ -268,7 +268,17 @@ def test_adam_runs_its_fused_kernel(blobs):
     optimizer = Autoencoder(3, **FAST).fit(blobs).net_.optimizer_
     assert isinstance(optimizer, torch.optim.Adam) and optimizer.defaults["fused"] is True
     weight_decay = sorted(group["weight_decay"] for group in optimizer.param_groups)
-    assert weight_decay == [0.0, 1e-4]  # biases are not penalised
+    assert weight_decay == [0.0, pytest.approx(1e-4 / 120)]  # biases are not penalised
+
+
+def test_alpha_is_scaled_by_the_batch_size_like_mlp(blobs):
+    # scikit-learn's MLP adds alpha * W / batch_size to the weights' gradient
+    ae = Autoencoder(3, alpha=0.3, batch_size=40, **FAST).fit(blobs)
+    decays = sorted(g["weight_decay"] for g in ae.net_.optimizer_.param_groups)
+    assert decays == [0.0, pytest.approx(0.3 / 40)]
+    ae.set_params(warm_start=True, alpha=0.6, batch_size=60).fit(blobs)
+    decays = sorted(g["weight_decay"] for g in ae.net_.optimizer_.param_groups)
+    assert decays == [0.0, pytest.approx(0.01)]
 
 
 # ---------------------------------------------------------------- batches and stopping
