@@ -105,7 +105,7 @@ def fit_skae(X, batch_size, epochs, seed=0):
         batch_size=batch_size,
         max_iter=epochs,
         learning_rate_init=LR,
-        alpha=WEIGHT_DECAY,
+        alpha=WEIGHT_DECAY * batch_size,  # MLP's scaling: Adam's weight decay is alpha / batch_size
         tol=0.0,
         random_state=seed,
     )
