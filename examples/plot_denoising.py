@@ -53,7 +53,7 @@ def psnr(estimate, clean):
 def model_for(name, fast):
     """The denoising autoencoder used for each data set."""
     if name == "MNIST":
-        params = dict(n_components=64, hidden_layer_sizes=(512, 256), max_iter=20)
+        params = dict(n_components=128, hidden_layer_sizes=(1024,), max_iter=20)
     else:
         params = dict(n_components=32, hidden_layer_sizes=(256,), max_iter=200)
     if fast:
