@@ -219,7 +219,10 @@ class BaseAutoencoder(
 
     def _fit(self, X, partial):
         first_call = not hasattr(self, "net_") or not (partial or self.warm_start)
+        X, sample_shape = self._to_rows(X, reset=first_call)
         X = check_X(self, X, reset=first_call)
+        if first_call:
+            self._sample_shape = sample_shape
         low, high = X.min(), X.max()
         if first_call:
             self._initialize(X, in_unit_range=low >= 0 and high <= 1)
@@ -382,10 +385,26 @@ class BaseAutoencoder(
         ]
         return int(np.clip(_INFERENCE_FLOATS // max(widths), 256, 65536))
 
+    def _to_rows(self, X, reset):
+        """Return ``X`` as 2-D rows, and the shape of one sample if it had another layout.
+
+        The base takes rows only (the shape is None); image variants accept
+        images and flatten them here, before validation.
+        """
+        return X, None
+
+    def _from_rows(self, Y, sample_shape):
+        """Give rows of the input space back the layout ``sample_shape`` (None: rows)."""
+        return Y if sample_shape is None else Y.reshape(len(Y), *sample_shape)
+
     def _check_inference_input(self, X):
-        """Validate ``X`` for inference; NaN and infinity are caught by :meth:`_map`."""
+        """Validate ``X`` for inference; NaN and infinity are caught by :meth:`_map`.
+
+        Returns the rows and the layout of one sample (see :meth:`_to_rows`).
+        """
         check_is_fitted(self)
-        return check_X(self, X, reset=False, ensure_finite=False)
+        X, sample_shape = self._to_rows(X, reset=False)
+        return check_X(self, X, reset=False, ensure_finite=False), sample_shape
 
     def _map(self, X, fn, shape, check_finite_rows=False):
         """Run ``fn(module, Xb)`` over batches of ``X`` into a new array.
@@ -423,7 +442,7 @@ class BaseAutoencoder(
         codes : ndarray of shape (n_samples, n_components_)
             Same float dtype as ``X`` (float64 for integer input).
         """
-        X = self._check_inference_input(X)
+        X, _ = self._check_inference_input(X)
         encode = lambda module, Xb: module.encode(Xb)  # noqa: E731
         return self._map(X, encode, (self.n_components_,), check_finite_rows=True)
 
@@ -447,7 +466,8 @@ class BaseAutoencoder(
                 f"X has {Z.shape[1]} columns, but {type(self).__name__} decodes codes "
                 f"of n_components_={self.n_components_} columns."
             )
-        return self._map(Z, lambda module, Zb: module.decode(Zb), (self.n_features_in_,))
+        decoded = self._map(Z, lambda module, Zb: module.decode(Zb), (self.n_features_in_,))
+        return self._from_rows(decoded, self._sample_shape)
 
     def reconstruct(self, X):
         """Encode and decode ``X`` in one pass: ``inverse_transform(transform(X))``.
@@ -461,8 +481,9 @@ class BaseAutoencoder(
         X_reconstructed : ndarray of shape (n_samples, n_features)
             Same float dtype as ``X``.
         """
-        X = self._check_inference_input(X)
-        return self._map(X, _reconstruct, X.shape[1:], check_finite_rows=True)
+        X, sample_shape = self._check_inference_input(X)
+        reconstructed = self._map(X, _reconstruct, X.shape[1:], check_finite_rows=True)
+        return self._from_rows(reconstructed, sample_shape)
 
     def reconstruction_error(self, X, per_feature=False):
         """Squared reconstruction error of each sample, or of each sample and feature.
@@ -484,12 +505,14 @@ class BaseAutoencoder(
             When ``X`` is a DataFrame, a Series (or a DataFrame with ``X``'s
             column names) sharing ``X``'s index.
         """
-        Xv = self._check_inference_input(X)
+        Xv, sample_shape = self._check_inference_input(X)
         if per_feature:
             fn, shape = _squared_errors, (Xv.shape[1],)
         else:
             fn, shape = _mean_squared_errors, ()
         errors = self._map(Xv, fn, shape, check_finite_rows=True)
+        if per_feature:
+            errors = self._from_rows(errors, sample_shape)
         if not _is_dataframe(X):
             return errors
         import pandas as pd
@@ -514,7 +537,7 @@ class BaseAutoencoder(
             Higher means more normal. Deterministic: the same input always
             gets the same score.
         """
-        X = self._check_inference_input(X)
+        X, _ = self._check_inference_input(X)
         return self._score_samples(X, check_finite_rows=True)
 
     def score(self, X, y=None):

@@ -29,6 +29,7 @@ from torch import nn
 
 __all__ = [
     "ACTIVATIONS",
+    "ConvAutoencoderNetwork",
     "DenseAutoencoderNetwork",
     "build_network",
     "initialize_parameters",
@@ -119,6 +120,99 @@ class DenseAutoencoderNetwork(nn.Module):
 
     def decode(self, code):
         """Map codes back to reconstructions of shape ``(n, n_features)``."""
+        return self.output_activation(self.decoder(code))
+
+    def forward(self, x):
+        """Return ``(output, code)``: the decoder's pre-activation and the code."""
+        code = self.encode(x)
+        return self.decoder(code), code
+
+
+def conv_output_size(size, kernel_size, stride):
+    """Spatial size after a convolution with ``padding=kernel_size // 2``."""
+    return (size + 2 * (kernel_size // 2) - kernel_size) // stride + 1
+
+
+class ConvAutoencoderNetwork(nn.Module):
+    """Strided convolutions down to a dense code, transposed convolutions back up.
+
+    The encoder applies ``Conv2d(filters[i], kernel_size, stride=2)`` layers,
+    flattens, and maps to the code with a linear layer. The decoder mirrors
+    it: a linear layer, a reshape, ``ConvTranspose2d`` layers with stride 2
+    in reverse order of ``filters``, and a last ``ConvTranspose2d`` to the
+    input's channels with stride 1. Each transposed convolution's
+    ``output_padding`` is chosen from the encoder's sizes, so images of any
+    size (odd, or not divisible by the strides) come back at exactly their
+    size.
+
+    Inputs and reconstructions are flattened rows of ``C * H * W`` values,
+    as scikit-learn passes them; the network reshapes them to images itself.
+
+    Parameters
+    ----------
+    image_shape : tuple of int
+        ``(C, H, W)``.
+    n_components : int
+        Width of the code.
+    filters : sequence of int, default=(32, 64)
+        Channels of the encoder's strided convolutions.
+    kernel_size : int, default=3
+        An odd kernel size; padding is ``kernel_size // 2``.
+    activation : str, default="relu"
+        Key of :data:`ACTIVATIONS`, used after every convolution and after
+        the decoder's linear layer.
+    output_activation : str, default="identity"
+        See :class:`DenseAutoencoderNetwork`.
+    """
+
+    def __init__(
+        self,
+        image_shape,
+        n_components,
+        filters=(32, 64),
+        kernel_size=3,
+        activation="relu",
+        output_activation="identity",
+    ):
+        super().__init__()
+        channels, height, width = image_shape
+        self.image_shape = tuple(image_shape)
+        filters = list(filters)
+        sizes = [(height, width)]
+        encoder = []
+        for n_in, n_out in itertools.pairwise([channels, *filters]):
+            encoder += [nn.Conv2d(n_in, n_out, kernel_size, 2, kernel_size // 2)]
+            encoder += [ACTIVATIONS[activation]()]
+            h, w = sizes[-1]
+            sizes.append((conv_output_size(h, kernel_size, 2), conv_output_size(w, kernel_size, 2)))
+        inner = (filters[-1], *sizes[-1]) if filters else (channels, height, width)
+        flat = inner[0] * inner[1] * inner[2]
+        self.encoder = nn.Sequential(*encoder, nn.Flatten(), nn.Linear(flat, n_components))
+
+        decoder = [nn.Linear(n_components, flat), ACTIVATIONS[activation](), nn.Unflatten(1, inner)]
+        outs = filters[::-1]
+        ins = [inner[0], *outs[:-1]]
+        for i, (n_in, n_out) in enumerate(zip(ins, outs)):
+            (h_in, w_in), (h_out, w_out) = sizes[-1 - i], sizes[-2 - i]
+            padding = (h_out - (2 * h_in - 1), w_out - (2 * w_in - 1))
+            decoder += [
+                nn.ConvTranspose2d(
+                    n_in, n_out, kernel_size, 2, kernel_size // 2, output_padding=padding
+                ),
+                ACTIVATIONS[activation](),
+            ]
+        last = filters[0] if filters else channels
+        decoder.append(nn.ConvTranspose2d(last, channels, kernel_size, 1, kernel_size // 2))
+        decoder.append(nn.Flatten())
+        self.decoder = nn.Sequential(*decoder)
+        self.output_activation = ACTIVATIONS[output_activation]()
+
+    def encode(self, x):
+        """Map rows of ``C * H * W`` values to codes ``(n, n_components)``."""
+        return self.encoder(x.view(-1, *self.image_shape))
+
+    def decode(self, code):
+        """Map codes back to reconstructed rows of ``C * H * W`` values."""
         return self.output_activation(self.decoder(code))
 
     def forward(self, x):

@@ -8,6 +8,7 @@ from torch import nn
 
 from skae.networks import (
     ACTIVATIONS,
+    ConvAutoencoderNetwork,
     DenseAutoencoderNetwork,
     build_network,
     initialize_parameters,
@@ -108,3 +109,28 @@ def test_initialisation_resets_normalisation_layers():
     assert torch.equal(norm.weight, torch.ones(4))
     assert torch.equal(norm.running_mean, torch.zeros(4))
     assert torch.equal(norm.running_var, torch.ones(4))
+
+
+@pytest.mark.parametrize("image_shape", [(1, 28, 28), (1, 8, 8), (3, 7, 9), (2, 13, 6), (1, 1, 5)])
+@pytest.mark.parametrize("filters", [(32, 64), (8,), (4, 8, 16)])
+def test_conv_network_reconstructs_any_image_size_exactly(image_shape, filters):
+    net = ConvAutoencoderNetwork(image_shape, 4, filters)
+    X = torch.rand(3, math.prod(image_shape))
+    output, code = net(X)
+    assert output.shape == X.shape and code.shape == (3, 4)
+    torch.testing.assert_close(net.decode(code), output)
+
+
+def test_conv_network_follows_the_keras_tutorial_shape():
+    net = ConvAutoencoderNetwork((1, 28, 28), 32)
+    convs = [
+        (m.in_channels, m.out_channels, m.stride) for m in net.encoder if isinstance(m, nn.Conv2d)
+    ]
+    assert convs == [(1, 32, (2, 2)), (32, 64, (2, 2))]
+    transposed = [
+        (m.in_channels, m.out_channels, m.stride)
+        for m in net.decoder
+        if isinstance(m, nn.ConvTranspose2d)
+    ]
+    assert transposed == [(64, 64, (2, 2)), (64, 32, (2, 2)), (32, 1, (1, 1))]
+    assert net.encoder[-1].in_features == 64 * 7 * 7
