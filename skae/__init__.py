@@ -6,6 +6,7 @@ Every estimator is at once a transformer (``fit``, ``partial_fit``,
 """
 
 from ._base import BaseAutoencoder
+from ._convolutional import ConvAutoencoder
 from ._denoising import DenoisingAutoencoder
 from ._dense import Autoencoder
 from ._sparse import SparseAutoencoder
@@ -15,6 +16,7 @@ __version__ = "0.1.0.dev0"
 __all__ = [
     "Autoencoder",
     "BaseAutoencoder",
+    "ConvAutoencoder",
     "DenoisingAutoencoder",
     "SparseAutoencoder",
     "__version__",

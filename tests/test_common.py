@@ -3,7 +3,7 @@
 import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skae import Autoencoder, DenoisingAutoencoder, SparseAutoencoder
+from skae import Autoencoder, ConvAutoencoder, DenoisingAutoencoder, SparseAutoencoder
 
 FAST = dict(max_iter=5, hidden_layer_sizes=(8,), random_state=0)
 
@@ -15,6 +15,8 @@ ESTIMATORS = [
     DenoisingAutoencoder(**FAST),
     DenoisingAutoencoder(**FAST, noise="masking", early_stopping=True),
     DenoisingAutoencoder(**FAST, noise="salt_pepper", noise_level=0.1),
+    ConvAutoencoder(max_iter=5, filters=(4,), random_state=0),
+    ConvAutoencoder(max_iter=5, filters=(4, 8), noise="gaussian", random_state=0),
 ]
 
 _FLOAT32_ROUNDING = (
@@ -29,7 +31,7 @@ EXPECTED_FAILURES = {
         "check_methods_subset_invariance": _FLOAT32_ROUNDING,
         "check_methods_sample_order_invariance": _FLOAT32_ROUNDING,
     }
-    for name in ("Autoencoder", "SparseAutoencoder", "DenoisingAutoencoder")
+    for name in ("Autoencoder", "SparseAutoencoder", "DenoisingAutoencoder", "ConvAutoencoder")
 }
 
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from sklearn.base import clone
 
-from skae import Autoencoder, DenoisingAutoencoder, SparseAutoencoder
+from skae import Autoencoder, ConvAutoencoder, DenoisingAutoencoder, SparseAutoencoder
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -20,7 +20,7 @@ def X():
 
 @pytest.fixture(
     scope="module",
-    params=[Autoencoder, SparseAutoencoder, DenoisingAutoencoder],
+    params=[Autoencoder, SparseAutoencoder, DenoisingAutoencoder, ConvAutoencoder],
     ids=lambda cls: cls.__name__,
 )
 def fitted(request, X):
