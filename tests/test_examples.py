@@ -17,6 +17,10 @@ CASES = {
         ["Held-out reconstruction MSE", "Most unusual held-out digits"],
     ),
     "plot_denoising.py": ("denoising.png", ["noisy input", "best PCA"]),
+    "plot_conv_autoencoder.py": (
+        "conv_autoencoder.png",
+        ["test reconstruction MSE", "denoising (noise std 0.5)"],
+    ),
     "plot_sparse_codes.py": ("sparse_codes.png", ["tutorial, 10e-6", "dead units"]),
 }
 
