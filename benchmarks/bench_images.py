@@ -16,6 +16,7 @@ Keras' convolutional tutorial BCE 0.062; the BCE of MNIST itself (its floor)
 
     python benchmarks/bench_images.py [--data ../shared/data] [--datasets mnist fashion-mnist]
         [--codes 2 16 32 64] [--models pca dense conv] [--epochs-dense 30] [--epochs-conv 10]
+        [--device cpu|cuda|auto]
 
 The data folder defaults to ``SKAE_DATA``, else ``../shared/data`` beside the
 project; the script says so and exits with status 2 when it is absent.
@@ -29,6 +30,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+import torch
 from sklearn.decomposition import PCA
 from sklearn.exceptions import ConvergenceWarning
 
@@ -61,10 +63,19 @@ def make_model(kind, code, args):
         return PCA(n_components=code, random_state=0)
     if kind == "dense":
         return Autoencoder(
-            code, hidden_layer_sizes=(512, 256), max_iter=args.epochs_dense, random_state=0
+            code,
+            hidden_layer_sizes=(512, 256),
+            max_iter=args.epochs_dense,
+            device=args.device,
+            random_state=0,
         )
     return ConvAutoencoder(
-        code, image_shape=(1, 28, 28), max_iter=args.epochs_conv, batch_size=128, random_state=0
+        code,
+        image_shape=(1, 28, 28),
+        max_iter=args.epochs_conv,
+        batch_size=128,
+        device=args.device,
+        random_state=0,
     )
 
 
@@ -76,6 +87,7 @@ def main(argv=None):
     parser.add_argument("--models", nargs="+", default=["pca", "dense", "conv"])
     parser.add_argument("--epochs-dense", type=int, default=30)
     parser.add_argument("--epochs-conv", type=int, default=10)
+    parser.add_argument("--device", default="cpu", choices=["cpu", "cuda", "auto"])
     args = parser.parse_args(argv)
     data = args.data or default_data()
     if not data.is_dir():
@@ -84,7 +96,8 @@ def main(argv=None):
 
     print(
         f"test-set reconstruction; dense (512, 256) x {args.epochs_dense} epochs, "
-        f"conv (32, 64) x {args.epochs_conv} epochs; 2 CPU cores"
+        f"conv (32, 64) x {args.epochs_conv} epochs; device {args.device}, "
+        f"{torch.get_num_threads()} threads"
     )
     header = f"{'data':<14}{'model':<7}{'code':>5}{'MSE':>9}{'BCE':>9}{'PSNR':>7}{'fit':>9}"
     print(header)

@@ -10,6 +10,7 @@ from ._convolutional import ConvAutoencoder
 from ._denoising import DenoisingAutoencoder
 from ._dense import Autoencoder
 from ._sparse import SparseAutoencoder
+from ._variational import VariationalAutoencoder
 
 __version__ = "0.1.0.dev0"
 
@@ -19,5 +20,6 @@ __all__ = [
     "ConvAutoencoder",
     "DenoisingAutoencoder",
     "SparseAutoencoder",
+    "VariationalAutoencoder",
     "__version__",
 ]

@@ -10,10 +10,69 @@ from ._denoising import DenoisingMixin
 from ._validation import Interval, StrOptions, check_layer_sizes
 from .networks import ACTIVATIONS, ConvAutoencoderNetwork
 
-__all__ = ["ConvAutoencoder"]
+__all__ = ["ConvAutoencoder", "ImageLayoutMixin"]
 
 
-class ConvAutoencoder(DenoisingMixin, BaseAutoencoder):
+class ImageLayoutMixin:
+    """Images in, images out, for estimators with an ``image_shape`` parameter.
+
+    Accepts ``(n, H, W)`` and ``(n, C, H, W)`` arrays besides 2-D rows,
+    flattens them before validation and remembers the layout, so that
+    outputs in the input space come back as images. Shared by
+    :class:`ConvAutoencoder` and the image mode of the variational
+    autoencoder.
+    """
+
+    def _to_rows(self, X, reset):
+        ndim = getattr(X, "ndim", None)
+        if ndim not in (3, 4) or hasattr(X, "columns"):
+            return X, None
+        X = np.asarray(X)
+        sample_shape = X.shape[1:]
+        if not reset:
+            expected = self.image_shape_[1:] if ndim == 3 else self.image_shape_
+            if ndim == 3 and self.image_shape_[0] != 1:
+                raise ValueError(
+                    f"X holds images of shape {sample_shape} without a channel axis, but "
+                    f"{type(self).__name__} was fitted on {self.image_shape_[0]} channels; "
+                    "pass (n, C, H, W) images."
+                )
+            if sample_shape != tuple(expected):
+                raise ValueError(
+                    f"X holds images of shape {sample_shape}, but {type(self).__name__} was "
+                    f"fitted on images of shape {tuple(expected)}."
+                )
+        return X.reshape(len(X), -1), sample_shape
+
+    def _resolve_image_shape(self, n_features):
+        """Return ``(C, H, W)`` from ``image_shape`` and the training data, or None."""
+        fitted_images = self._sample_shape
+        if fitted_images is not None:
+            from_data = (1, *fitted_images) if len(fitted_images) == 2 else tuple(fitted_images)
+        else:
+            from_data = None
+        if self.image_shape is None:
+            return from_data
+        shape = check_layer_sizes(self.image_shape, "image_shape")
+        if len(shape) != 3:
+            raise ValueError(
+                f"image_shape must be (channels, height, width), three positive integers; "
+                f"got {self.image_shape!r}."
+            )
+        if from_data is not None and from_data != shape:
+            raise ValueError(
+                f"image_shape={shape} does not match the images given, of shape "
+                f"{tuple(fitted_images)}."
+            )
+        if shape[0] * shape[1] * shape[2] != n_features:
+            raise ValueError(
+                f"image_shape={shape} needs rows of {shape[0] * shape[1] * shape[2]} values, "
+                f"but X has {n_features} features."
+            )
+        return shape
+
+
+class ConvAutoencoder(ImageLayoutMixin, DenoisingMixin, BaseAutoencoder):
     """Convolutional autoencoder for images: a transformer and an outlier detector.
 
     The encoder applies strided ``Conv2d`` layers and a dense layer to the
@@ -146,56 +205,8 @@ best_validation_score_, offset_, net_, n_features_in_, feature_names_in_
         self.noise = noise
         self.noise_level = noise_level
 
-    def _to_rows(self, X, reset):
-        ndim = getattr(X, "ndim", None)
-        if ndim not in (3, 4) or hasattr(X, "columns"):
-            return X, None
-        X = np.asarray(X)
-        sample_shape = X.shape[1:]
-        if not reset:
-            expected = self.image_shape_[1:] if ndim == 3 else self.image_shape_
-            if ndim == 3 and self.image_shape_[0] != 1:
-                raise ValueError(
-                    f"X holds images of shape {sample_shape} without a channel axis, but "
-                    f"{type(self).__name__} was fitted on {self.image_shape_[0]} channels; "
-                    "pass (n, C, H, W) images."
-                )
-            if sample_shape != tuple(expected):
-                raise ValueError(
-                    f"X holds images of shape {sample_shape}, but {type(self).__name__} was "
-                    f"fitted on images of shape {tuple(expected)}."
-                )
-        return X.reshape(len(X), -1), sample_shape
-
-    def _resolve_image_shape(self, n_features):
-        """Return ``(C, H, W)`` from ``image_shape`` and the training data."""
-        fitted_images = self._sample_shape
-        if fitted_images is not None:
-            from_data = (1, *fitted_images) if len(fitted_images) == 2 else tuple(fitted_images)
-        else:
-            from_data = None
-        if self.image_shape is None:
-            return from_data or (1, 1, n_features)
-        shape = check_layer_sizes(self.image_shape, "image_shape")
-        if len(shape) != 3:
-            raise ValueError(
-                f"image_shape must be (channels, height, width), three positive integers; "
-                f"got {self.image_shape!r}."
-            )
-        if from_data is not None and from_data != shape:
-            raise ValueError(
-                f"image_shape={shape} does not match the images given, of shape "
-                f"{tuple(fitted_images)}."
-            )
-        if shape[0] * shape[1] * shape[2] != n_features:
-            raise ValueError(
-                f"image_shape={shape} needs rows of {shape[0] * shape[1] * shape[2]} values, "
-                f"but X has {n_features} features."
-            )
-        return shape
-
     def _make_network(self, n_features):
-        self.image_shape_ = self._resolve_image_shape(n_features)
+        self.image_shape_ = self._resolve_image_shape(n_features) or (1, 1, n_features)
         filters = check_layer_sizes(self.filters, "filters")
         if not filters:
             raise ValueError("filters must hold at least one number of channels; got ().")

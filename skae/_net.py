@@ -20,13 +20,14 @@ from typing import NamedTuple
 import numpy as np
 import torch
 from skorch import NeuralNet
-from skorch.callbacks import EarlyStopping, ProgressBar
+from skorch.callbacks import Callback, EarlyStopping, ProgressBar
 from skorch.dataset import unpack_data
 from skorch.utils import noop, to_tensor
 
 __all__ = [
     "AutoencoderNet",
     "FitData",
+    "KLWarmup",
     "TensorBatches",
     "make_callbacks",
     "map_batches",
@@ -139,7 +140,8 @@ class AutoencoderNet(NeuralNet):
     def initialize(self):
         super().initialize()
         self.generator_ = torch.Generator().manual_seed(self.shuffle_seed)
-        self.noise_generator_ = torch.Generator().manual_seed(self.noise_seed)
+        # noise is drawn where the batch lives, so this generator follows the device
+        self.noise_generator_ = torch.Generator(device=self.device).manual_seed(self.noise_seed)
         return self
 
     def train_step_single(self, batch, **fit_params):
@@ -173,6 +175,41 @@ class AutoencoderNet(NeuralNet):
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
         return self.criterion_(y_pred, to_tensor(X, self.device))
+
+
+class KLWarmup(Callback):
+    """Sets the KL weight of a :class:`skae.losses.VariationalLoss` before each batch.
+
+    The weight rises linearly from 0 to ``beta`` over the first
+    ``n_epochs`` epochs of the net's history (counting earlier warm-started
+    fits and ``partial_fit`` calls), one step per training batch, then
+    stays at ``beta``. With ``n_epochs=0`` it is ``beta`` throughout.
+
+    Parameters
+    ----------
+    beta : float
+        Final weight of the KL term.
+    n_epochs : int
+        Length of the warm-up, in epochs.
+    """
+
+    def __init__(self, beta, n_epochs):
+        self.beta = beta
+        self.n_epochs = n_epochs
+
+    def on_train_begin(self, net, X=None, y=None, **kwargs):
+        self.n_batches_ = max(1, -(-len(X.train) // net.batch_size))
+
+    def on_batch_begin(self, net, batch=None, training=False, **kwargs):
+        if not training:
+            return
+        weight = self.beta
+        if self.n_epochs > 0:
+            epochs_done = len(net.history) - 1
+            batches_done = len(net.history[-1]["batches"]) - 1
+            progress = (epochs_done + batches_done / self.n_batches_) / self.n_epochs
+            weight = self.beta * min(1.0, progress)
+        net.criterion_.kl_weight = weight
 
 
 def make_callbacks(*, early_stopping, tol, n_iter_no_change, verbose, extra=None):

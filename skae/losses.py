@@ -8,6 +8,8 @@ penalty to the reconstruction loss subclass :class:`ReconstructionLoss`.
 Nothing here imports scikit-learn or skorch.
 """
 
+import math
+
 from torch import nn
 from torch.nn import functional as F
 
@@ -16,8 +18,12 @@ __all__ = [
     "SPARSITY_PENALTIES",
     "ReconstructionLoss",
     "SparseReconstructionLoss",
+    "VariationalLoss",
+    "gaussian_kl",
+    "gaussian_log_density",
     "kl_sparsity_penalty",
     "l1_activity_penalty",
+    "log_likelihood",
     "reconstruction_loss",
     "squared_error",
 ]
@@ -25,6 +31,7 @@ __all__ = [
 RECONSTRUCTION_LOSSES = ("mse", "bce")
 SPARSITY_PENALTIES = ("l1", "kl")
 _EPS = 1e-6
+_LOG_2PI = math.log(2 * math.pi)
 
 
 def squared_error(reconstruction, target):
@@ -131,3 +138,81 @@ class SparseReconstructionLoss(ReconstructionLoss):
 
     def forward(self, output, target):
         return super().forward(output, target) + self.weight * self.penalty(output[1])
+
+
+def log_likelihood(output, target, kind="mse"):
+    """Log-likelihood ``log p(x | z)`` of each sample under the decoder's distribution.
+
+    Parameters
+    ----------
+    output : torch.Tensor of shape (n, n_features)
+        The decoder's pre-activation (see :func:`reconstruction_loss`).
+    target : torch.Tensor of shape (n, n_features)
+    kind : {"mse", "bce"}, default="mse"
+        ``"bce"``: independent Bernoulli variables with logits ``output``,
+        ``sum_j x_j log p_j + (1 - x_j) log(1 - p_j)``. ``"mse"``: independent
+        Gaussians of mean ``output`` and unit variance,
+        ``-0.5 * sum_j (x_j - output_j)^2 - 0.5 * n_features * log(2 pi)``.
+
+    Returns
+    -------
+    torch.Tensor of shape (n,)
+        In nats.
+    """
+    if kind == "bce":
+        return -F.binary_cross_entropy_with_logits(output, target, reduction="none").sum(dim=1)
+    if kind == "mse":
+        return -0.5 * ((output - target).square().sum(dim=1) + target.shape[1] * _LOG_2PI)
+    raise ValueError(f"kind must be one of {RECONSTRUCTION_LOSSES}, got {kind!r}.")
+
+
+def gaussian_log_density(z, mean, log_var):
+    """Log-density of ``z`` under diagonal Gaussians, summed over the last axis."""
+    return -0.5 * ((z - mean).square() / log_var.exp() + log_var + _LOG_2PI).sum(dim=-1)
+
+
+def gaussian_kl(mean, log_var):
+    """``KL(N(mean, exp(log_var)) || N(0, I))`` of each sample, in nats.
+
+    ``0.5 * sum_j (mean_j^2 + exp(log_var_j) - 1 - log_var_j)``, the closed
+    form for diagonal Gaussians (Kingma and Welling, 2014, appendix B).
+
+    Parameters
+    ----------
+    mean, log_var : torch.Tensor of shape (n, n_components)
+
+    Returns
+    -------
+    torch.Tensor of shape (n,)
+    """
+    return 0.5 * (mean.square() + log_var.exp() - 1 - log_var).sum(dim=1)
+
+
+class VariationalLoss(nn.Module):
+    """Negative evidence lower bound (ELBO) of a batch, with a weighted KL term.
+
+    ``mean over the batch of -log p(x | z) + kl_weight * KL(q(z | x) || p(z))``,
+    where ``z`` is the reparameterised sample the network decoded and
+    ``p(z)`` is the standard normal prior. With ``kl_weight=1`` it is the
+    negative ELBO per sample, in nats; other weights give the beta-VAE
+    objective (Higgins et al., 2017).
+
+    Parameters
+    ----------
+    kind : {"mse", "bce"}
+        The decoder's distribution; see :func:`log_likelihood`.
+    kl_weight : float, default=1.0
+        Weight of the KL term. The estimators change it during a KL warm-up.
+    """
+
+    def __init__(self, kind, kl_weight=1.0):
+        super().__init__()
+        if kind not in RECONSTRUCTION_LOSSES:
+            raise ValueError(f"kind must be one of {RECONSTRUCTION_LOSSES}, got {kind!r}.")
+        self.kind = kind
+        self.kl_weight = kl_weight
+
+    def forward(self, output, target):
+        reconstruction, mean, log_var = output[:3]
+        nll = -log_likelihood(reconstruction, target, self.kind)
+        return (nll + self.kl_weight * gaussian_kl(mean, log_var)).mean()

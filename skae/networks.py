@@ -29,12 +29,23 @@ from torch import nn
 
 __all__ = [
     "ACTIVATIONS",
+    "LOG_VAR_BOUND",
     "ConvAutoencoderNetwork",
     "DenseAutoencoderNetwork",
+    "VariationalAutoencoderNetwork",
     "build_network",
     "initialize_parameters",
     "make_mlp",
 ]
+
+LOG_VAR_BOUND = 10.0
+"""Bound on the magnitude of a variational encoder's log-variance.
+
+The encoder's raw output ``r`` becomes ``LOG_VAR_BOUND * tanh(r / LOG_VAR_BOUND)``:
+the identity near zero, and never beyond ``±10``, so that ``exp(log_var)``
+stays between 4.5e-5 and 2.2e4 and neither underflows nor overflows float32,
+whatever the scale of the data.
+"""
 
 ACTIVATIONS = {
     "identity": nn.Identity,
@@ -187,7 +198,12 @@ class ConvAutoencoderNetwork(nn.Module):
             sizes.append((conv_output_size(h, kernel_size, 2), conv_output_size(w, kernel_size, 2)))
         inner = (filters[-1], *sizes[-1]) if filters else (channels, height, width)
         flat = inner[0] * inner[1] * inner[2]
-        self.encoder = nn.Sequential(*encoder, nn.Flatten(), nn.Linear(flat, n_components))
+        self.encoder = nn.Sequential(
+            nn.Unflatten(1, self.image_shape),
+            *encoder,
+            nn.Flatten(),
+            nn.Linear(flat, n_components),
+        )
 
         decoder = [nn.Linear(n_components, flat), ACTIVATIONS[activation](), nn.Unflatten(1, inner)]
         outs = filters[::-1]
@@ -209,7 +225,7 @@ class ConvAutoencoderNetwork(nn.Module):
 
     def encode(self, x):
         """Map rows of ``C * H * W`` values to codes ``(n, n_components)``."""
-        return self.encoder(x.view(-1, *self.image_shape))
+        return self.encoder(x)
 
     def decode(self, code):
         """Map codes back to reconstructed rows of ``C * H * W`` values."""
@@ -219,6 +235,92 @@ class ConvAutoencoderNetwork(nn.Module):
         """Return ``(output, code)``: the decoder's pre-activation and the code."""
         code = self.encode(x)
         return self.decoder(code), code
+
+
+class VariationalAutoencoderNetwork(nn.Module):
+    """A Gaussian encoder ``q(z | x)`` and a decoder ``p(x | z)``.
+
+    The encoder maps each input to the mean and the log-variance of a
+    diagonal Gaussian over the ``n_components`` latent variables; the
+    decoder maps a latent point to the output. Build one from the dense or
+    the convolutional shape with :meth:`dense` or :meth:`convolutional`.
+
+    Parameters
+    ----------
+    encoder : torch.nn.Module
+        Maps ``(n, n_features)`` rows to ``(n, 2 * n_components)``: the
+        means, then the raw log-variances (bounded here, see
+        :data:`LOG_VAR_BOUND`).
+    decoder : torch.nn.Module
+        Maps ``(n, n_components)`` latent points to the decoder's
+        pre-activation, ``(n, n_features)``.
+    output_activation : str, default="identity"
+        See :class:`DenseAutoencoderNetwork`.
+
+    Attributes
+    ----------
+    generator : torch.Generator or None
+        Source of the reparameterisation noise while training; None draws
+        from torch's global generator. The estimators set a seeded one.
+    """
+
+    def __init__(self, encoder, decoder, output_activation="identity"):
+        super().__init__()
+        self.encoder = encoder
+        self.decoder = decoder
+        self.output_activation = ACTIVATIONS[output_activation]()
+        self.generator = None
+
+    @classmethod
+    def dense(cls, n_features, n_components, hidden_layer_sizes, activation, **kwargs):
+        """Dense encoder and mirrored decoder, as :class:`DenseAutoencoderNetwork`."""
+        hidden = list(hidden_layer_sizes)
+        encoder = make_mlp([n_features, *hidden, 2 * n_components], activation)
+        decoder = make_mlp([n_components, *hidden[::-1], n_features], activation)
+        return cls(encoder, decoder, **kwargs)
+
+    @classmethod
+    def convolutional(
+        cls, image_shape, n_components, filters=(32, 64), kernel_size=3, activation="relu", **kwargs
+    ):
+        """Convolutional encoder and decoder, as :class:`ConvAutoencoderNetwork`."""
+        encoder = ConvAutoencoderNetwork(
+            image_shape, 2 * n_components, filters, kernel_size, activation
+        ).encoder
+        decoder = ConvAutoencoderNetwork(
+            image_shape, n_components, filters, kernel_size, activation
+        ).decoder
+        return cls(encoder, decoder, **kwargs)
+
+    def encode_distribution(self, x):
+        """Return ``(mean, log_var)`` of ``q(z | x)``, each ``(n, n_components)``."""
+        mean, raw = self.encoder(x).chunk(2, dim=1)
+        return mean, LOG_VAR_BOUND * torch.tanh(raw / LOG_VAR_BOUND)
+
+    def encode(self, x):
+        """The posterior mean: a deterministic code."""
+        return self.encode_distribution(x)[0]
+
+    def decode(self, code):
+        """Map latent points to reconstructions of shape ``(n, n_features)``."""
+        return self.output_activation(self.decoder(code))
+
+    def forward(self, x):
+        """Return ``(output, mean, log_var)``.
+
+        In training mode the decoder's pre-activation ``output`` is computed
+        at ``z = mean + exp(log_var / 2) * eps``, ``eps`` standard normal
+        drawn from :attr:`generator` (the reparameterisation trick); in
+        evaluation mode at ``z = mean``.
+        """
+        mean, log_var = self.encode_distribution(x)
+        z = mean
+        if self.training:
+            eps = torch.randn(
+                mean.shape, generator=self.generator, dtype=mean.dtype, device=mean.device
+            )
+            z = mean + torch.exp(0.5 * log_var) * eps
+        return self.decoder(z), mean, log_var
 
 
 def initialize_parameters(module, generator):

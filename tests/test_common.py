@@ -3,7 +3,13 @@
 import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skae import Autoencoder, ConvAutoencoder, DenoisingAutoencoder, SparseAutoencoder
+from skae import (
+    Autoencoder,
+    ConvAutoencoder,
+    DenoisingAutoencoder,
+    SparseAutoencoder,
+    VariationalAutoencoder,
+)
 
 FAST = dict(max_iter=5, hidden_layer_sizes=(8,), random_state=0)
 
@@ -17,6 +23,11 @@ ESTIMATORS = [
     DenoisingAutoencoder(**FAST, noise="salt_pepper", noise_level=0.1),
     ConvAutoencoder(max_iter=5, filters=(4,), random_state=0),
     ConvAutoencoder(max_iter=5, filters=(4, 8), noise="gaussian", random_state=0),
+    VariationalAutoencoder(**FAST),
+    VariationalAutoencoder(**FAST, beta=4.0, kl_warmup=2, early_stopping=True, loss="mse"),
+    VariationalAutoencoder(
+        max_iter=5, hidden_layer_sizes=(), n_elbo_samples=1, contamination=0.1, random_state=0
+    ),
 ]
 
 _FLOAT32_ROUNDING = (
@@ -31,7 +42,13 @@ EXPECTED_FAILURES = {
         "check_methods_subset_invariance": _FLOAT32_ROUNDING,
         "check_methods_sample_order_invariance": _FLOAT32_ROUNDING,
     }
-    for name in ("Autoencoder", "SparseAutoencoder", "DenoisingAutoencoder", "ConvAutoencoder")
+    for name in (
+        "Autoencoder",
+        "SparseAutoencoder",
+        "DenoisingAutoencoder",
+        "ConvAutoencoder",
+        "VariationalAutoencoder",
+    )
 }
 
 

@@ -8,7 +8,13 @@ import numpy as np
 import pytest
 from sklearn.base import clone
 
-from skae import Autoencoder, ConvAutoencoder, DenoisingAutoencoder, SparseAutoencoder
+from skae import (
+    Autoencoder,
+    ConvAutoencoder,
+    DenoisingAutoencoder,
+    SparseAutoencoder,
+    VariationalAutoencoder,
+)
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -20,7 +26,13 @@ def X():
 
 @pytest.fixture(
     scope="module",
-    params=[Autoencoder, SparseAutoencoder, DenoisingAutoencoder, ConvAutoencoder],
+    params=[
+        Autoencoder,
+        SparseAutoencoder,
+        DenoisingAutoencoder,
+        ConvAutoencoder,
+        VariationalAutoencoder,
+    ],
     ids=lambda cls: cls.__name__,
 )
 def fitted(request, X):

@@ -1,0 +1,472 @@
+"""The variational autoencoder: a generative model in the scikit-learn API."""
+
+import math
+from functools import partial
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from scipy.stats import norm
+from sklearn.utils import check_random_state
+
+from ._base import BaseAutoencoder
+from ._convolutional import ImageLayoutMixin
+from ._net import KLWarmup
+from ._validation import Interval, StrOptions, check_is_fitted, check_layer_sizes
+from .losses import VariationalLoss, gaussian_kl, gaussian_log_density, log_likelihood
+from .networks import ACTIVATIONS, VariationalAutoencoderNetwork
+
+__all__ = ["VariationalAutoencoder"]
+
+
+def _check_count(value, name):
+    if isinstance(value, bool) or not isinstance(value, Integral) or value < 1:
+        raise ValueError(f"{name} must be a positive integer; got {value!r}.")
+    return int(value)
+
+
+class VariationalAutoencoder(ImageLayoutMixin, BaseAutoencoder):
+    """Variational autoencoder: a generative model, a transformer and an outlier detector.
+
+    The encoder maps each sample to a diagonal Gaussian ``q(z | x)`` over
+    ``n_components`` latent variables (a mean and a log-variance); the
+    decoder maps a latent point to a distribution over the input, Bernoulli
+    (``loss="bce"``) or unit-variance Gaussian (``loss="mse"``). Training
+    maximises the evidence lower bound (ELBO) with the reparameterisation
+    trick (Kingma and Welling, 2014), the KL term weighted by ``beta``
+    (Higgins et al., 2017).
+
+    The network is dense by default and convolutional, with the shape of
+    :class:`ConvAutoencoder`, when ``image_shape`` is given or images are
+    passed as ``(n, H, W)`` or ``(n, C, H, W)`` arrays.
+
+    Everything an estimator returns is deterministic: :meth:`transform`
+    gives the posterior mean, and :meth:`score_samples` the ELBO estimated
+    with fixed latent draws (see there). Randomness enters only where it is
+    asked for, through a ``random_state``: :meth:`sample` and
+    :meth:`log_likelihood`.
+
+    Read more in the :doc:`user guide </user_guide>`.
+
+    Parameters
+    ----------
+    n_components : int or "auto", default="auto"
+        Number of latent variables. ``"auto"`` uses
+        ``max(1, round(sqrt(n_features)))``.
+
+    hidden_layer_sizes : int or array-like of int, default=(64,)
+        Widths of the dense encoder's hidden layers; the decoder mirrors
+        them. Unused by the convolutional network.
+
+    image_shape : tuple of 3 ints or None, default=None
+        ``(C, H, W)``: use the convolutional network on images given as
+        flattened rows. Taken from the data when images are given.
+
+    filters : array-like of int, default=(32, 64)
+        Channels of the convolutional encoder's stride-2 convolutions.
+
+    kernel_size : int, default=3
+        Odd size of every convolution kernel.
+
+    activation : {"relu", "leaky_relu", "elu", "gelu", "tanh", "sigmoid", \
+"identity"}, default="relu"
+        Hidden activation.
+
+    beta : float, default=1.0
+        Weight of the KL term. 1 trains the ELBO itself; larger values push
+        the codes towards the prior (a beta-VAE), 0 turns the KL term off.
+
+    kl_warmup : int, default=0
+        Number of epochs over which the KL weight rises linearly from 0 to
+        ``beta``, one step per batch, to keep latent variables from
+        collapsing early in training. 0 uses ``beta`` from the start.
+
+    n_elbo_samples : int, default=10
+        Latent draws per sample in the ELBO that :meth:`score_samples`
+        returns.
+
+    loss : {"auto", "mse", "bce"}, default="auto"
+        The decoder's distribution. ``"bce"``: independent Bernoulli
+        variables, for data in [0, 1] (binary, or intensities). ``"mse"``:
+        independent Gaussians of unit variance, for standardised data.
+        ``"auto"`` picks ``"bce"`` when the training data lie in [0, 1].
+
+    batch_size, max_iter, learning_rate_init, alpha, tol, early_stopping, \
+validation_fraction, n_iter_no_change, contamination, warm_start, \
+random_state, verbose, device, callbacks
+        As in :class:`Autoencoder`. The losses monitored by ``tol`` and
+        ``early_stopping`` are negative ELBOs per sample, in nats (the
+        validation one computed at the posterior mean). ``random_state``
+        also seeds the reparameterisation noise and the draws of
+        :meth:`score_samples`.
+
+    Attributes
+    ----------
+    image_shape_ : tuple of int or None
+        The ``(C, H, W)`` trained on; None for the dense network.
+
+    elbo_noise_ : ndarray of shape (n_elbo_samples, n_components_)
+        The standard-normal draws :meth:`score_samples` uses.
+
+    n_components_, loss_, n_iter_, loss_curve_, validation_scores_, \
+best_validation_score_, offset_, net_, n_features_in_, feature_names_in_
+        As in :class:`Autoencoder`; ``loss_curve_`` holds the training
+        objective, the negative ELBO per sample (KL weighted by ``beta``).
+
+    See Also
+    --------
+    Autoencoder : The deterministic dense autoencoder.
+    ConvAutoencoder : The deterministic convolutional autoencoder.
+
+    References
+    ----------
+    D. P. Kingma and M. Welling, "Auto-Encoding Variational Bayes", ICLR 2014.
+
+    Y. Burda, R. Grosse and R. Salakhutdinov, "Importance Weighted
+    Autoencoders", ICLR 2016.
+
+    I. Higgins et al., "beta-VAE: Learning Basic Visual Concepts with a
+    Constrained Variational Framework", ICLR 2017.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from skae import VariationalAutoencoder
+    >>> X = load_digits().data / 16
+    >>> vae = VariationalAutoencoder(2, max_iter=20, random_state=0).fit(X)
+    >>> vae.transform(X[:3]).shape
+    (3, 2)
+    >>> vae.sample(5, random_state=0).shape
+    (5, 64)
+    >>> bool((vae.score_samples(X[:3]) == vae.score_samples(X[:3])).all())
+    True
+    """
+
+    _parameter_constraints: dict = {
+        **BaseAutoencoder._parameter_constraints,
+        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "image_shape": ["array-like", None],
+        "filters": ["array-like"],
+        "kernel_size": [Interval(Integral, 1, None, closed="left")],
+        "activation": [StrOptions(set(ACTIVATIONS))],
+        "beta": [Interval(Real, 0, None, closed="left")],
+        "kl_warmup": [Interval(Integral, 0, None, closed="left")],
+        "n_elbo_samples": [Interval(Integral, 1, None, closed="left")],
+    }
+
+    def __init__(
+        self,
+        n_components="auto",
+        *,
+        hidden_layer_sizes=(64,),
+        image_shape=None,
+        filters=(32, 64),
+        kernel_size=3,
+        activation="relu",
+        beta=1.0,
+        kl_warmup=0,
+        n_elbo_samples=10,
+        loss="auto",
+        batch_size="auto",
+        max_iter=200,
+        learning_rate_init=1e-3,
+        alpha=1e-4,
+        tol=1e-4,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        contamination="auto",
+        warm_start=False,
+        random_state=None,
+        verbose=0,
+        device="cpu",
+        callbacks=None,
+    ):
+        super().__init__(
+            n_components,
+            loss=loss,
+            batch_size=batch_size,
+            max_iter=max_iter,
+            learning_rate_init=learning_rate_init,
+            alpha=alpha,
+            tol=tol,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            n_iter_no_change=n_iter_no_change,
+            contamination=contamination,
+            warm_start=warm_start,
+            random_state=random_state,
+            verbose=verbose,
+            device=device,
+            callbacks=callbacks,
+        )
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.image_shape = image_shape
+        self.filters = filters
+        self.kernel_size = kernel_size
+        self.activation = activation
+        self.beta = beta
+        self.kl_warmup = kl_warmup
+        self.n_elbo_samples = n_elbo_samples
+
+    # ------------------------------------------------------------------
+    # The variant's parts
+
+    def _make_network(self, n_features):
+        self.image_shape_ = self._resolve_image_shape(n_features)
+        if self.image_shape_ is None:
+            return partial(
+                VariationalAutoencoderNetwork.dense,
+                n_features,
+                self.n_components_,
+                check_layer_sizes(self.hidden_layer_sizes, "hidden_layer_sizes"),
+                self.activation,
+                output_activation=self._output_activation,
+            )
+        filters = check_layer_sizes(self.filters, "filters")
+        if not filters:
+            raise ValueError("filters must hold at least one number of channels; got ().")
+        if self.kernel_size % 2 == 0:
+            raise ValueError(
+                f"kernel_size must be odd, so that padding keeps images centred; "
+                f"got {self.kernel_size}."
+            )
+        return partial(
+            VariationalAutoencoderNetwork.convolutional,
+            self.image_shape_,
+            self.n_components_,
+            filters,
+            self.kernel_size,
+            self.activation,
+            output_activation=self._output_activation,
+        )
+
+    def _make_criterion(self):
+        return VariationalLoss(self.loss_, kl_weight=self.beta)
+
+    def _initialize(self, X, in_unit_range):
+        super()._initialize(X, in_unit_range)
+        net = self.net_
+        net.module_.generator = net.noise_generator_
+        # an independent stream from the same seed: SeedSequence([seed, 1])
+        rng = np.random.default_rng([net.noise_seed, 1])
+        self.elbo_noise_ = rng.standard_normal((self.n_elbo_samples, self.n_components_))
+
+    def _callbacks(self, early_stopping):
+        callbacks = super()._callbacks(early_stopping)
+        return [("kl_warmup", KLWarmup(self.beta, self.kl_warmup)), *callbacks]
+
+    def _score_batch(self, module, X):
+        mean, log_var = module.encode_distribution(X)
+        std = torch.exp(0.5 * log_var)
+        noise = torch.as_tensor(self.elbo_noise_, dtype=mean.dtype, device=mean.device)
+        expected = torch.zeros(len(X), dtype=mean.dtype, device=mean.device)
+        for eps in noise:
+            expected += log_likelihood(module.decoder(mean + std * eps), X, self.loss_)
+        return expected / len(noise) - gaussian_kl(mean, log_var)
+
+    # ------------------------------------------------------------------
+    # Scores
+
+    def score_samples(self, X):
+        """The evidence lower bound (ELBO) of each sample: higher is more normal.
+
+        ``E_q[log p(x | z)] - KL(q(z | x) || p(z))`` in nats, where the KL
+        term is exact and the expectation is averaged over ``n_elbo_samples``
+        latent points ``z = mean + std * eps``. The draws ``eps`` are fixed
+        at fit time (``elbo_noise_``) and shared by every sample, so a
+        sample's score does not change between calls and does not depend on
+        the other samples passed with it.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,)
+            A lower bound on ``log p(x)`` (up to the Monte Carlo error of
+            the fixed draws); see :meth:`log_likelihood` for a tighter one.
+        """
+        return super().score_samples(X)
+
+    def score(self, X, y=None):
+        """Mean ELBO of ``X``, in nats per sample: label-free model selection.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        score : float
+            Higher is better.
+        """
+        return super().score(X, y)
+
+    def log_likelihood(self, X, n_importance_samples=100, random_state=None):
+        """Importance-weighted estimate of ``log p(x)`` for each sample.
+
+        ``log (1/K) sum_k p(x, z_k) / q(z_k | x)`` with ``K =
+        n_importance_samples`` draws ``z_k`` from ``q(z | x)`` (Burda et
+        al., 2016). It is a lower bound on ``log p(x)`` that tightens as
+        ``K`` grows, and it is at least the ELBO in expectation; the usual
+        reported figure is its negative mean, the NLL, with ``K`` of 100 to
+        5000.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        n_importance_samples : int, default=100
+            ``K``. The cost is ``K`` passes of the decoder.
+        random_state : int, RandomState instance or None, default=None
+            Seeds the draws; pass an int for a reproducible estimate.
+
+        Returns
+        -------
+        log_likelihood : ndarray of shape (n_samples,)
+            In nats.
+        """
+        X, _ = self._check_inference_input(X)
+        n_draws = _check_count(n_importance_samples, "n_importance_samples")
+        seed = int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
+        generator = torch.Generator(device=self.net_.device).manual_seed(seed)
+        kind = self.loss_
+
+        def estimate(module, Xb):
+            mean, log_var = module.encode_distribution(Xb)
+            std = torch.exp(0.5 * log_var)
+            log_weights = torch.empty(n_draws, len(Xb), dtype=mean.dtype, device=mean.device)
+            for k in range(n_draws):
+                eps = torch.randn(
+                    mean.shape, generator=generator, dtype=mean.dtype, device=mean.device
+                )
+                z = mean + std * eps
+                log_weights[k] = (
+                    log_likelihood(module.decoder(z), Xb, kind)
+                    + gaussian_log_density(z, torch.zeros_like(z), torch.zeros_like(z))
+                    - gaussian_log_density(z, mean, log_var)
+                )
+            return torch.logsumexp(log_weights, dim=0) - math.log(n_draws)
+
+        return self._map(X, estimate, (), check_finite_rows=True)
+
+    # ------------------------------------------------------------------
+    # Generation
+
+    def sample(self, n_samples=1, random_state=None):
+        """Draw new samples: latent points from the prior, decoded.
+
+        Parameters
+        ----------
+        n_samples : int, default=1
+        random_state : int, RandomState instance or None, default=None
+            Seeds the latent draws; pass an int for reproducible samples.
+
+        Returns
+        -------
+        X_new : ndarray of shape (n_samples, n_features) or (n_samples, *image)
+            The decoder's mean, in the layout :meth:`fit` was given (images
+            come back as images).
+        """
+        check_is_fitted(self)
+        n_samples = _check_count(n_samples, "n_samples")
+        Z = check_random_state(random_state).standard_normal((n_samples, self.n_components_))
+        return self._decode(Z)
+
+    def decode_line(self, start, stop, n_points=10):
+        """Decode ``n_points`` evenly spaced latent points from ``start`` to ``stop``.
+
+        Use it to morph one sample into another: pass the codes of two
+        samples from :meth:`transform`.
+
+        Parameters
+        ----------
+        start, stop : array-like of shape (n_components_,)
+            The ends of the line, included.
+        n_points : int, default=10
+
+        Returns
+        -------
+        X_line : ndarray of shape (n_points, n_features) or (n_points, *image)
+        """
+        check_is_fitted(self)
+        n_points = _check_count(n_points, "n_points")
+        ends = []
+        for name, value in (("start", start), ("stop", stop)):
+            value = np.asarray(value, dtype=np.float64)
+            if value.shape != (self.n_components_,):
+                raise ValueError(
+                    f"{name} must be a latent point of shape ({self.n_components_},); "
+                    f"got shape {value.shape}."
+                )
+            if not np.isfinite(value).all():
+                raise ValueError(f"{name} holds NaN or infinity.")
+            ends.append(value)
+        return self._decode(np.linspace(ends[0], ends[1], n_points))
+
+    def decode_grid(self, n_points=10, *, dims=(0, 1), quantiles=(0.05, 0.95)):
+        """Decode a square grid over two latent dimensions, the others at 0.
+
+        Along each of the two dimensions the grid takes ``n_points`` values
+        at evenly spaced quantiles of the standard-normal prior, from
+        ``quantiles[0]`` to ``quantiles[1]``, so equal steps hold equal prior
+        mass (the layout of Kingma and Welling's figure 4). For a 2-D
+        latent space the grid covers the whole space the model generates
+        from.
+
+        Parameters
+        ----------
+        n_points : int, default=10
+            Points along each dimension.
+        dims : tuple of 2 ints, default=(0, 1)
+            The latent dimensions spanned: ``dims[0]`` varies down the rows
+            of the grid, ``dims[1]`` across its columns.
+        quantiles : tuple of 2 floats in (0, 1), default=(0.05, 0.95)
+
+        Returns
+        -------
+        grid : ndarray of shape (n_points, n_points, n_features) or \
+(n_points, n_points, *image)
+            ``grid[i, j]`` decodes the point whose ``dims[0]`` coordinate is
+            the ``i``-th value and whose ``dims[1]`` coordinate is the
+            ``j``-th.
+        values : ndarray of shape (n_points,)
+            The latent values along each dimension.
+        """
+        check_is_fitted(self)
+        n_points = _check_count(n_points, "n_points")
+        if self.n_components_ < 2:
+            raise ValueError(
+                f"decode_grid needs at least 2 latent dimensions; this model has "
+                f"n_components_={self.n_components_}. Use decode_line instead."
+            )
+        dims = tuple(dims)
+        valid = all(
+            isinstance(d, Integral) and not isinstance(d, bool) and 0 <= d < self.n_components_
+            for d in dims
+        )
+        if len(dims) != 2 or not valid or dims[0] == dims[1]:
+            raise ValueError(
+                f"dims must be two different latent dimensions in [0, {self.n_components_}); "
+                f"got {dims!r}."
+            )
+        low, high = quantiles
+        if not 0 < low < high < 1:
+            raise ValueError(
+                f"quantiles must be (low, high) with 0 < low < high < 1; got {quantiles!r}."
+            )
+        values = norm.ppf(np.linspace(low, high, n_points))
+        Z = np.zeros((n_points, n_points, self.n_components_))
+        Z[:, :, dims[0]] = values[:, None]
+        Z[:, :, dims[1]] = values[None, :]
+        decoded = self._decode(Z.reshape(-1, self.n_components_))
+        return decoded.reshape(n_points, n_points, *decoded.shape[1:]), values
+
+    def _decode(self, Z):
+        decoded = self._map(
+            np.ascontiguousarray(Z), lambda module, Zb: module.decode(Zb), (self.n_features_in_,)
+        )
+        return self._from_rows(decoded, self._sample_shape)
