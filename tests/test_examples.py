@@ -22,6 +22,7 @@ CASES = {
         ["test reconstruction MSE", "denoising (noise std 0.5)"],
     ),
     "plot_sparse_codes.py": ("sparse_codes.png", ["tutorial, 10e-6", "dead units"]),
+    "plot_vae_latent_space.py": ("vae_latent_space.png", ["test ELBO", "importance-weighted"]),
 }
 
 
