@@ -52,7 +52,7 @@ def plot(codes, labels, grid, values, samples, path):
     import matplotlib.pyplot as plt
 
     fig = plt.figure(figsize=(13, 6.2))
-    left = fig.add_axes([0.05, 0.22, 0.40, 0.70])
+    left = fig.add_axes([0.05, 0.26, 0.40, 0.66])
     scatter = left.scatter(codes[:, 0], codes[:, 1], c=labels, cmap="tab10", s=3, alpha=0.7)
     left.legend(*scatter.legend_elements(), title="digit", loc="upper right", fontsize=7)
     left.set_xlabel("z[0] (posterior mean)")
@@ -67,7 +67,7 @@ def plot(codes, labels, grid, values, samples, path):
         for j in range(n):
             # z[1] grows upwards, z[0] to the right, as in the scatter plot
             canvas[(n - 1 - j) * h : (n - j) * h, i * w : (i + 1) * w] = grid[i, j]
-    right = fig.add_axes([0.53, 0.22, 0.42, 0.70])
+    right = fig.add_axes([0.53, 0.26, 0.42, 0.66])
     extent = [values[0], values[-1], values[0], values[-1]]
     right.imshow(canvas, cmap="gray_r", vmin=0, vmax=1, extent=extent)
     right.set_xlabel("z[0]")

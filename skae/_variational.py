@@ -133,7 +133,7 @@ best_validation_score_, offset_, net_, n_features_in_, feature_names_in_
     >>> from sklearn.datasets import load_digits
     >>> from skae import VariationalAutoencoder
     >>> X = load_digits().data / 16
-    >>> vae = VariationalAutoencoder(2, max_iter=20, random_state=0).fit(X)
+    >>> vae = VariationalAutoencoder(2, tol=0.5, random_state=0).fit(X)
     >>> vae.transform(X[:3]).shape
     (3, 2)
     >>> vae.sample(5, random_state=0).shape
