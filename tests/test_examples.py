@@ -17,6 +17,10 @@ CASES = {
         ["Held-out reconstruction MSE", "Most unusual held-out digits"],
     ),
     "plot_denoising.py": ("denoising.png", ["noisy input", "best PCA"]),
+    "plot_anomaly_explanations.py": (
+        "anomaly_explanations.png",
+        ["ROC-AUC of -score_samples", "3 features with the largest reconstruction error"],
+    ),
     "plot_conv_autoencoder.py": (
         "conv_autoencoder.png",
         ["test reconstruction MSE", "denoising (noise std 0.5)"],

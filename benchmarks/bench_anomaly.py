@@ -1,0 +1,235 @@
+"""Anomaly detection on ADBench's classical tabular sets: skae against PyOD and scikit-learn.
+
+The protocol (ADBench's, as in its paper): for each data set and each seed in
+1, 2, 3, a stratified 70/30 split; a ``StandardScaler`` fit on the training
+part, which keeps its anomalies (training is unsupervised and contaminated);
+each detector fit on the scaled training part and scored on the scaled test
+part. Printed per data set and as means: ROC-AUC and average precision of
+the anomaly scores (labels are used only here), and fit + score time.
+
+Detectors, each with its defaults:
+
+* ``skae`` is ``skae.Autoencoder()``, the out-of-the-box detector; the other
+  skae variants follow (``skae-sparse``, ``skae-denoising``, ``skae-vae``);
+* ``pyod-ae`` and ``pyod-vae``: PyOD's ``AutoEncoder`` and ``VAE`` (skipped
+  when PyOD is not installed);
+* ``iforest``: scikit-learn's ``IsolationForest``;
+* ``pca``: PCA's reconstruction error, half the components;
+* ``lof``: ``LocalOutlierFactor(novelty=True)``.
+
+    python benchmarks/bench_anomaly.py [--data ../shared/data] [--datasets cardio thyroid ...]
+        [--all] [--detectors skae iforest ...] [--seeds 1 2 3]
+
+``--all`` runs every ADBench classical set with at most 50,000 samples and
+prints the mean over them. The data folder defaults to ``SKAE_DATA``, else
+``../shared/data`` beside the project; the script says so and exits with
+status 2 when it is absent.
+"""
+
+import argparse
+import os
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+from sklearn.decomposition import PCA
+from sklearn.ensemble import IsolationForest
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import average_precision_score, roc_auc_score
+from sklearn.model_selection import train_test_split
+from sklearn.neighbors import LocalOutlierFactor
+from sklearn.preprocessing import StandardScaler
+
+import skae
+from skae.datasets import DATA_ENV
+
+EIGHT = ["cardio", "thyroid", "satimage-2", "pendigits", "mnist", "letter", "vowels", "Waveform"]
+MAX_SAMPLES = 50_000
+
+
+def default_data():
+    if os.environ.get(DATA_ENV):
+        return Path(os.environ[DATA_ENV])
+    return Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+def find_sets(folder):
+    """Map ADBench names (``6_cardio.npz`` -> ``cardio``) to their files."""
+    return {p.stem.split("_", 1)[1]: p for p in sorted(folder.glob("*.npz"))}
+
+
+class PCAError:
+    """PCA reconstruction error as an anomaly score (higher = more anomalous)."""
+
+    def fit(self, X):
+        self.pca_ = PCA(n_components=max(1, X.shape[1] // 2), random_state=0).fit(X)
+        return self
+
+    def anomaly_score(self, X):
+        return np.square(X - self.pca_.inverse_transform(self.pca_.transform(X))).mean(axis=1)
+
+
+def skae_detector(cls, seed):
+    model = cls(random_state=seed)
+
+    class Detector:
+        def fit(self, X):
+            model.fit(X)
+            return self
+
+        def anomaly_score(self, X):
+            return -model.score_samples(X)
+
+    return Detector()
+
+
+def sklearn_detector(model):
+    class Detector:
+        def fit(self, X):
+            model.fit(X)
+            return self
+
+        def anomaly_score(self, X):
+            return -model.score_samples(X)
+
+    return Detector()
+
+
+def pyod_detector(name, seed):
+    if name == "pyod-ae":
+        from pyod.models.auto_encoder import AutoEncoder as Model
+    else:
+        from pyod.models.vae import VAE as Model
+    model = Model(random_state=seed, verbose=0)
+
+    class Detector:
+        def fit(self, X):
+            model.fit(X)
+            return self
+
+        def anomaly_score(self, X):
+            return model.decision_function(X)
+
+    return Detector()
+
+
+DETECTORS = {
+    "skae": lambda seed: skae_detector(skae.Autoencoder, seed),
+    "skae-sparse": lambda seed: skae_detector(skae.SparseAutoencoder, seed),
+    "skae-denoising": lambda seed: skae_detector(skae.DenoisingAutoencoder, seed),
+    "skae-vae": lambda seed: skae_detector(skae.VariationalAutoencoder, seed),
+    "pyod-ae": lambda seed: pyod_detector("pyod-ae", seed),
+    "pyod-vae": lambda seed: pyod_detector("pyod-vae", seed),
+    "iforest": lambda seed: sklearn_detector(IsolationForest(random_state=seed)),
+    "pca": lambda seed: PCAError(),
+    "lof": lambda seed: sklearn_detector(LocalOutlierFactor(novelty=True)),
+}
+
+
+def run_one(detector, X_train, X_test, y_test):
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        warnings.simplefilter("ignore", UserWarning)
+        detector.fit(X_train)
+        scores = detector.anomaly_score(X_test)
+    elapsed = time.perf_counter() - start
+    if not np.isfinite(scores).all():
+        return np.nan, np.nan, elapsed
+    return roc_auc_score(y_test, scores), average_precision_score(y_test, scores), elapsed
+
+
+def evaluate(path, detectors, seeds):
+    data = np.load(path, allow_pickle=False)
+    X, y = data["X"].astype(np.float64), data["y"].astype(int)
+    results = {name: [] for name in detectors}
+    for seed in seeds:
+        X_train, X_test, _, y_test = train_test_split(
+            X, y, test_size=0.3, stratify=y, random_state=seed
+        )
+        scaler = StandardScaler().fit(X_train)
+        X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
+        for name in detectors:
+            results[name].append(run_one(DETECTORS[name](seed), X_train, X_test, y_test))
+    # mean over seeds of (ROC-AUC, AP, seconds)
+    return {name: np.mean(rows, axis=0) for name, rows in results.items()}, X.shape
+
+
+def print_table(title, table, detectors):
+    print(f"\n{title}")
+    width = max(9, max(len(d) for d in detectors) + 1)
+    header = f"{'data set':<14}" + "".join(f"{d:>{width}}" for d in detectors)
+    print(header)
+    print("-" * len(header))
+    for name, row in table.items():
+        print(f"{name:<14}" + "".join(f"{row[d]:>{width}.3f}" for d in detectors))
+    means = {d: np.nanmean([row[d] for row in table.values()]) for d in detectors}
+    print("-" * len(header))
+    print(f"{'mean':<14}" + "".join(f"{means[d]:>{width}.3f}" for d in detectors))
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", type=Path, default=None, help=f"default: ${DATA_ENV}")
+    parser.add_argument("--datasets", nargs="+", default=None, help="default: the eight")
+    parser.add_argument("--all", action="store_true", help=f"every set of <= {MAX_SAMPLES} rows")
+    parser.add_argument("--detectors", nargs="+", default=list(DETECTORS), choices=DETECTORS)
+    parser.add_argument("--seeds", nargs="+", type=int, default=[1, 2, 3])
+    args = parser.parse_args(argv)
+    folder = (args.data or default_data()) / "adbench_classical"
+    if not folder.is_dir():
+        print(f"ADBench folder {folder} not found: pass --data or set {DATA_ENV}.")
+        return 2
+    available = find_sets(folder)
+    detectors = list(args.detectors)
+    if any(d.startswith("pyod") for d in detectors) and not _has_pyod():
+        print("PyOD is not installed: skipping pyod-ae and pyod-vae.")
+        detectors = [d for d in detectors if not d.startswith("pyod")]
+
+    if args.all:
+        names = [
+            n
+            for n, p in available.items()
+            if np.load(p, allow_pickle=False)["y"].shape[0] <= MAX_SAMPLES
+        ]
+    else:
+        names = args.datasets or EIGHT
+    missing = [n for n in names if n not in available]
+    if missing:
+        print(f"Not in {folder}: {', '.join(missing)}. Available: {', '.join(available)}")
+        return 2
+
+    auc, ap, seconds = {}, {}, {}
+    for name in names:
+        result, shape = evaluate(available[name], detectors, args.seeds)
+        auc[name] = {d: r[0] for d, r in result.items()}
+        ap[name] = {d: r[1] for d, r in result.items()}
+        seconds[name] = {d: r[2] for d, r in result.items()}
+        line = "  ".join(f"{d} {auc[name][d]:.3f}" for d in detectors)
+        print(f"{name} {shape}: ROC-AUC {line}", flush=True)
+
+    seeds = ", ".join(map(str, args.seeds))
+    print_table(f"ROC-AUC (mean over seeds {seeds})", auc, detectors)
+    print_table("Average precision", ap, detectors)
+    print_table("Fit + score seconds (mean over seeds)", seconds, detectors)
+    if "skae" in detectors:
+        total_skae = sum(row["skae"] for row in seconds.values())
+        for peer in ("pyod-ae", "iforest"):
+            if peer in detectors:
+                total_peer = sum(row[peer] for row in seconds.values())
+                print(f"total time skae / {peer}: {total_skae / total_peer:.2f}")
+    return 0
+
+
+def _has_pyod():
+    try:
+        import pyod  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+if __name__ == "__main__":
+    sys.exit(main())
