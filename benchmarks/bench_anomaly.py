@@ -71,30 +71,25 @@ class PCAError:
         return np.square(X - self.pca_.inverse_transform(self.pca_.transform(X))).mean(axis=1)
 
 
+def estimator_detector(model):
+    """Wrap a scikit-learn-style outlier detector: scores and ``predict``'s flags."""
+
+    class Detector:
+        def fit(self, X):
+            model.fit(X)
+            return self
+
+        def anomaly_score(self, X):
+            return -model.score_samples(X)
+
+        def flags(self, X):
+            return model.predict(X) == -1
+
+    return Detector()
+
+
 def skae_detector(cls, seed):
-    model = cls(random_state=seed)
-
-    class Detector:
-        def fit(self, X):
-            model.fit(X)
-            return self
-
-        def anomaly_score(self, X):
-            return -model.score_samples(X)
-
-    return Detector()
-
-
-def sklearn_detector(model):
-    class Detector:
-        def fit(self, X):
-            model.fit(X)
-            return self
-
-        def anomaly_score(self, X):
-            return -model.score_samples(X)
-
-    return Detector()
+    return estimator_detector(cls(random_state=seed))
 
 
 def pyod_detector(name, seed):
@@ -122,13 +117,14 @@ DETECTORS = {
     "skae-vae": lambda seed: skae_detector(skae.VariationalAutoencoder, seed),
     "pyod-ae": lambda seed: pyod_detector("pyod-ae", seed),
     "pyod-vae": lambda seed: pyod_detector("pyod-vae", seed),
-    "iforest": lambda seed: sklearn_detector(IsolationForest(random_state=seed)),
+    "iforest": lambda seed: estimator_detector(IsolationForest(random_state=seed)),
     "pca": lambda seed: PCAError(),
-    "lof": lambda seed: sklearn_detector(LocalOutlierFactor(novelty=True)),
+    "lof": lambda seed: estimator_detector(LocalOutlierFactor(novelty=True)),
 }
 
 
 def run_one(detector, X_train, X_test, y_test):
+    """ROC-AUC, AP, seconds, and the share flagged, precision and recall of ``predict``."""
     start = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -136,9 +132,16 @@ def run_one(detector, X_train, X_test, y_test):
         detector.fit(X_train)
         scores = detector.anomaly_score(X_test)
     elapsed = time.perf_counter() - start
+    flagged = precision = recall = np.nan
+    if hasattr(detector, "flags"):
+        flags = detector.flags(X_test)
+        flagged = flags.mean()
+        precision = y_test[flags].mean() if flags.any() else np.nan
+        recall = flags[y_test == 1].mean()
     if not np.isfinite(scores).all():
-        return np.nan, np.nan, elapsed
-    return roc_auc_score(y_test, scores), average_precision_score(y_test, scores), elapsed
+        return np.nan, np.nan, elapsed, flagged, precision, recall
+    auc, ap = roc_auc_score(y_test, scores), average_precision_score(y_test, scores)
+    return auc, ap, elapsed, flagged, precision, recall
 
 
 def evaluate(path, detectors, seeds):
@@ -153,21 +156,22 @@ def evaluate(path, detectors, seeds):
         X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
         for name in detectors:
             results[name].append(run_one(DETECTORS[name](seed), X_train, X_test, y_test))
-    # mean over seeds of (ROC-AUC, AP, seconds)
-    return {name: np.mean(rows, axis=0) for name, rows in results.items()}, X.shape
+    # mean over seeds of (ROC-AUC, AP, seconds, flagged, precision, recall)
+    return {name: np.nanmean(rows, axis=0) for name, rows in results.items()}, X.shape, y.mean()
 
 
-def print_table(title, table, detectors):
+def print_table(title, table, columns):
     print(f"\n{title}")
-    width = max(9, max(len(d) for d in detectors) + 1)
-    header = f"{'data set':<14}" + "".join(f"{d:>{width}}" for d in detectors)
+    widths = {c: max(6, len(c)) + 2 for c in columns}
+    first = max(14, max(len(name) for name in table) + 2)
+    header = f"{'data set':<{first}}" + "".join(f"{c:>{widths[c]}}" for c in columns)
     print(header)
     print("-" * len(header))
     for name, row in table.items():
-        print(f"{name:<14}" + "".join(f"{row[d]:>{width}.3f}" for d in detectors))
-    means = {d: np.nanmean([row[d] for row in table.values()]) for d in detectors}
+        print(f"{name:<{first}}" + "".join(f"{row[c]:>{widths[c]}.3f}" for c in columns))
+    means = {c: np.nanmean([row[c] for row in table.values()]) for c in columns}
     print("-" * len(header))
-    print(f"{'mean':<14}" + "".join(f"{means[d]:>{width}.3f}" for d in detectors))
+    print(f"{'mean':<{first}}" + "".join(f"{means[c]:>{widths[c]}.3f}" for c in columns))
 
 
 def main(argv=None):
@@ -201,12 +205,18 @@ def main(argv=None):
         print(f"Not in {folder}: {', '.join(missing)}. Available: {', '.join(available)}")
         return 2
 
-    auc, ap, seconds = {}, {}, {}
+    auc, ap, seconds, thresholds = {}, {}, {}, {}
+    flaggers = [d for d in detectors if d.startswith("skae") or d == "iforest"]
     for name in names:
-        result, shape = evaluate(available[name], detectors, args.seeds)
+        result, shape, prevalence = evaluate(available[name], detectors, args.seeds)
         auc[name] = {d: r[0] for d, r in result.items()}
         ap[name] = {d: r[1] for d, r in result.items()}
         seconds[name] = {d: r[2] for d, r in result.items()}
+        thresholds[name] = {"anomalies": prevalence}
+        for d in flaggers:
+            thresholds[name].update(
+                {f"{d} flagged": result[d][3], f"{d} prec": result[d][4], f"{d} rec": result[d][5]}
+            )
         line = "  ".join(f"{d} {auc[name][d]:.3f}" for d in detectors)
         print(f"{name} {shape}: ROC-AUC {line}", flush=True)
 
@@ -214,6 +224,13 @@ def main(argv=None):
     print_table(f"ROC-AUC (mean over seeds {seeds})", auc, detectors)
     print_table("Average precision", ap, detectors)
     print_table("Fit + score seconds (mean over seeds)", seconds, detectors)
+    if flaggers:
+        print_table(
+            "predict() with contamination='auto': share of the test part flagged, "
+            "precision and recall of the flags",
+            thresholds,
+            list(next(iter(thresholds.values()))),
+        )
     if "skae" in detectors:
         total_skae = sum(row["skae"] for row in seconds.values())
         for peer in ("pyod-ae", "iforest"):

@@ -27,6 +27,13 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 
 from ._net import AutoencoderNet, FitData, make_callbacks, map_batches, stopped_early
+from ._outlier import (
+    fit_outlier_stats,
+    hybrid_components,
+    hybrid_scores,
+    set_standardization,
+    torch_stats,
+)
 from ._validation import (
     FLOAT_DTYPES,
     Interval,
@@ -60,6 +67,10 @@ def _reconstruct(module, X):
 
 def _squared_errors(module, X):
     return squared_error(_reconstruct(module, X), X)
+
+
+def _encode(module, X):
+    return module.encode(X)
 
 
 def _mean_squared_errors(module, X):
@@ -251,8 +262,28 @@ class BaseAutoencoder(
                 ConvergenceWarning,
                 stacklevel=4,
             )
+        if self._hybrid_score:
+            self._fit_outlier_stats(X)
         self.offset_ = self._offset(self._score_samples(X))
         return self
+
+    @property
+    def _hybrid_score(self):
+        return getattr(self, "outlier_score", "reconstruction") == "hybrid"
+
+    def _fit_outlier_stats(self, X):
+        """Estimate the hybrid score's statistics from the training data ``X``."""
+        errors = self._map(X, _squared_errors, (X.shape[1],))
+        codes = self._map(X, _encode, (self.n_components_,))
+        stats = fit_outlier_stats(errors, codes, check_random_state(self._split_seed))
+        del errors
+        device_stats = torch_stats(stats, self.net_.device)
+        components = self._map(
+            X,
+            partial(hybrid_components, stats=device_stats, training=True),
+            (len(stats["center"]),),
+        )
+        self.outlier_stats_ = set_standardization(stats, components)
 
     def _initialize(self, X, in_unit_range):
         """Resolve the data-dependent settings and build a fresh network.
@@ -427,7 +458,12 @@ class BaseAutoencoder(
             on_nonfinite=on_nonfinite,
         )
 
-    def _score_samples(self, X, check_finite_rows=False):
+    def _score_samples(self, X, check_finite_rows=False, hybrid=None):
+        if hybrid is None:
+            hybrid = self._hybrid_score
+        if hybrid:
+            stats = torch_stats(self.outlier_stats_, self.net_.device)
+            return self._map(X, partial(hybrid_scores, stats=stats), (), check_finite_rows)
         return self._map(X, self._score_batch, (), check_finite_rows)
 
     def transform(self, X):
@@ -525,7 +561,15 @@ class BaseAutoencoder(
     # Outlier detection
 
     def score_samples(self, X):
-        """How normal each sample is: the opposite of its reconstruction error.
+        """How normal each sample is: the opposite of its anomaly score.
+
+        With ``outlier_score="reconstruction"`` (and for the variants
+        without that parameter), the negative mean squared reconstruction
+        error. With ``outlier_score="hybrid"``, the negative weighted mean
+        of the robustly standardised reconstruction error and code
+        densities (see the class's Notes): 0 is a typical training sample,
+        and each unit is about one interquartile range of the training
+        samples' anomaly scores.
 
         Parameters
         ----------
@@ -541,7 +585,13 @@ class BaseAutoencoder(
         return self._score_samples(X, check_finite_rows=True)
 
     def score(self, X, y=None):
-        """Mean of :meth:`score_samples`: label-free model selection.
+        """Negative mean reconstruction error: label-free model selection.
+
+        The mean of :meth:`score_samples` when ``outlier_score=
+        "reconstruction"``. The hybrid score is standardised on each
+        model's own training data, so it cannot rank models; ``score``
+        stays the reconstruction error, which can, in ``GridSearchCV``
+        for example.
 
         Parameters
         ----------
@@ -552,9 +602,10 @@ class BaseAutoencoder(
         Returns
         -------
         score : float
-            Higher is better (the negative mean reconstruction error).
+            Higher is better.
         """
-        return float(np.mean(self.score_samples(X)))
+        X, _ = self._check_inference_input(X)
+        return float(np.mean(self._score_samples(X, check_finite_rows=True, hybrid=False)))
 
     def decision_function(self, X):
         """Shifted scores: negative for outliers, positive for inliers.

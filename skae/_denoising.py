@@ -83,15 +83,16 @@ class DenoisingAutoencoder(DenoisingMixin, Autoencoder):
 
     hidden_layer_sizes, activation, loss, batch_size, max_iter, \
 learning_rate_init, alpha, tol, early_stopping, validation_fraction, \
-n_iter_no_change, contamination, warm_start, random_state, verbose, device, \
-callbacks
+n_iter_no_change, contamination, outlier_score, warm_start, random_state, \
+verbose, device, callbacks
         As in :class:`Autoencoder`. With ``early_stopping``, the validation
         loss is measured on clean inputs.
 
     Attributes
     ----------
     n_components_, loss_, n_iter_, loss_curve_, validation_scores_, \
-best_validation_score_, offset_, net_, n_features_in_, feature_names_in_
+best_validation_score_, offset_, outlier_stats_, net_, n_features_in_, \
+feature_names_in_
         As in :class:`Autoencoder`. ``loss_curve_`` is the loss on the
         corrupted training batches.
 
@@ -135,6 +136,7 @@ best_validation_score_, offset_, net_, n_features_in_, feature_names_in_
         validation_fraction=0.1,
         n_iter_no_change=10,
         contamination="auto",
+        outlier_score="hybrid",
         warm_start=False,
         random_state=None,
         verbose=0,
@@ -155,6 +157,7 @@ best_validation_score_, offset_, net_, n_features_in_, feature_names_in_
             validation_fraction=validation_fraction,
             n_iter_no_change=n_iter_no_change,
             contamination=contamination,
+            outlier_score=outlier_score,
             warm_start=warm_start,
             random_state=random_state,
             verbose=verbose,

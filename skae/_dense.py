@@ -86,9 +86,21 @@ class Autoencoder(BaseAutoencoder):
         Sets ``offset_``, the threshold of :meth:`predict`. A float is the
         expected proportion of outliers in the training data: that share of
         the training samples with the lowest scores is labelled -1. With
-        ``"auto"``, a sample is an outlier when its reconstruction error
-        exceeds the upper Tukey fence of the training errors,
-        ``Q3 + 1.5 * (Q3 - Q1)``, a rule that assumes no proportion.
+        ``"auto"``, a sample is an outlier when its anomaly score
+        (``-score_samples``) exceeds the upper Tukey fence of the training
+        samples' anomaly scores, ``Q3 + 1.5 * (Q3 - Q1)``, a rule that
+        assumes no proportion. On ADBench's classical sets it flags fewer
+        samples than there are anomalies: a precise, cautious threshold
+        (the anomaly benchmark prints what it flags).
+
+    outlier_score : {"hybrid", "reconstruction"}, default="hybrid"
+        What :meth:`score_samples` measures. ``"reconstruction"`` is the
+        negative mean squared reconstruction error. ``"hybrid"`` adds how
+        rare the sample's code is among the training codes, which also
+        catches anomalies that the network reconstructs well: on ADBench's
+        classical tabular sets it ranks anomalies markedly better (see the
+        Notes and the anomaly benchmark). :meth:`score` and
+        :meth:`reconstruction_error` are the reconstruction error either way.
 
     warm_start : bool, default=False
         When True, :meth:`fit` continues training the current network (and
@@ -141,6 +153,16 @@ class Autoencoder(BaseAutoencoder):
         Threshold on :meth:`score_samples`; :meth:`decision_function` is
         ``score_samples(X) - offset_``.
 
+    outlier_stats_ : dict
+        With ``outlier_score="hybrid"``, what the score learned from the
+        training data: ``"inverse_feature_scale"`` (one over each feature's
+        mean squared error), the codes' ``"code_mean"`` and
+        ``"code_scale"``, the ``"gaussian"`` and two-component
+        ``"mixture"`` densities fit to the standardised codes,
+        ``"reference_codes"`` (at most 10,000 training codes) and
+        ``"n_neighbors"``, and the ``"center"`` and ``"spread"`` of the four
+        components over the training data.
+
     net_ : skorch.NeuralNet
         The fitted skorch net; the torch module is ``net_.module_`` and the
         training history ``net_.history``.
@@ -160,9 +182,33 @@ class Autoencoder(BaseAutoencoder):
 
     Notes
     -----
-    :meth:`score_samples` is the negative mean squared error over the
-    features, whatever ``loss`` was trained, so that scores compare across
-    models. It is computed in batches, so memory grows with the output, not
+    The reconstruction error, in :meth:`reconstruction_error` and
+    :meth:`score`, is the mean squared error over the features, whatever
+    ``loss`` was trained, so that it compares across models.
+
+    The hybrid outlier score combines four measures of how unusual a sample
+    is, each standardised on the training data (minus its median, over its
+    interquartile range), in a weighted mean with weights 1, 1, 0.5, 1:
+
+    * the reconstruction error, each feature's squared error divided by the
+      mean of that feature's errors over the training data;
+    * the Mahalanobis distance of the code to the training codes (the
+      negative log-density of one Gaussian fit to them): global outliers;
+    * the negative log-density of the code under a mixture of two Gaussians;
+    * the mean distance of the code to its 50 nearest training codes: local
+      outliers.
+
+    A network trained long on contaminated data learns to reconstruct its
+    anomalies too; where their codes fall still gives them away. On
+    ADBench's eight classical sets this score's mean ROC-AUC is about 0.88
+    against about 0.78 for the reconstruction error alone (see the anomaly
+    benchmark page). A training sample is its own nearest neighbour, so its
+    score is slightly more normal than a new sample's would be, as with
+    scikit-learn's ``LocalOutlierFactor(novelty=True)``; ``offset_`` is set
+    from the same training scores, so ``contamination`` holds on the
+    training data.
+
+    Scores are computed in batches, so memory grows with the output, not
     with the network's width times the number of samples.
 
     Examples
@@ -183,6 +229,7 @@ class Autoencoder(BaseAutoencoder):
         **BaseAutoencoder._parameter_constraints,
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
         "activation": [StrOptions(set(ACTIVATIONS))],
+        "outlier_score": [StrOptions({"hybrid", "reconstruction"})],
     }
 
     def __init__(
@@ -201,6 +248,7 @@ class Autoencoder(BaseAutoencoder):
         validation_fraction=0.1,
         n_iter_no_change=10,
         contamination="auto",
+        outlier_score="hybrid",
         warm_start=False,
         random_state=None,
         verbose=0,
@@ -227,6 +275,7 @@ class Autoencoder(BaseAutoencoder):
         )
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
+        self.outlier_score = outlier_score
 
     def _make_network(self, n_features):
         return partial(

@@ -113,8 +113,8 @@ def test_inference_runs_in_batches_smaller_than_the_data(blobs, monkeypatch):
     assert seen == [256, 256, 88]
 
 
-def test_scores_are_the_negative_reconstruction_error(blobs):
-    ae = Autoencoder(3, **FAST).fit(blobs)
+def test_reconstruction_scores_are_the_negative_reconstruction_error(blobs):
+    ae = Autoencoder(3, outlier_score="reconstruction", **FAST).fit(blobs)
     by_hand = np.mean((ae.inverse_transform(ae.transform(blobs)) - blobs) ** 2, axis=1)
     np.testing.assert_allclose(ae.reconstruction_error(blobs), by_hand, rtol=1e-5)
     np.testing.assert_allclose(ae.score_samples(blobs), -by_hand, rtol=1e-5)
@@ -357,12 +357,21 @@ def test_contamination_sets_the_share_of_outliers(blobs, contamination):
 
 
 def test_auto_contamination_is_the_tukey_fence(blobs):
-    ae = Autoencoder(2, **FAST).fit(blobs)
+    ae = Autoencoder(2, outlier_score="reconstruction", **FAST).fit(blobs)
     errors = np.mean((ae.inverse_transform(ae.transform(blobs)) - blobs) ** 2, axis=1)
     q1, q3 = np.percentile(errors, [25, 75])
     fence = q3 + 1.5 * (q3 - q1)
     assert ae.offset_ == pytest.approx(-fence, rel=1e-5)
     np.testing.assert_array_equal(ae.predict(blobs) == -1, errors > fence)
+
+
+def test_auto_contamination_fences_the_hybrid_anomaly_score(blobs):
+    ae = Autoencoder(2, **FAST).fit(blobs)
+    anomaly = -ae.score_samples(blobs)
+    q1, q3 = np.percentile(anomaly, [25, 75])
+    fence = q3 + 1.5 * (q3 - q1)
+    assert ae.offset_ == pytest.approx(-fence, rel=1e-5)
+    np.testing.assert_array_equal(ae.predict(blobs) == -1, anomaly > fence)
 
 
 def test_outliers_get_low_scores(blobs):
