@@ -175,7 +175,9 @@ def _neighbor_distance(codes, reference, n_neighbors, skip_nearest=False):
     k = min(n_neighbors + skip, len(reference))
     out = []
     for start in range(0, len(codes), rows):
-        distances = torch.cdist(codes[start : start + rows], reference)
+        distances = torch.cdist(
+            codes[start : start + rows], reference, compute_mode="donot_use_mm_for_euclid_dist"
+        )
         nearest = distances.topk(k, dim=1, largest=False, sorted=True).values
         out.append(nearest[:, skip:].mean(dim=1))
     return torch.cat(out)

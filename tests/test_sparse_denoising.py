@@ -56,9 +56,8 @@ def test_sparsity_stats_describe_the_codes(blobs):
 
 
 def test_the_penalty_trains_but_does_not_score(blobs):
-    sae = SparseAutoencoder(
-        4, sparsity_weight=10.0, outlier_score="reconstruction", **FAST
-    ).fit(blobs)
+    params = dict(sparsity_weight=10.0, outlier_score="reconstruction", **FAST)
+    sae = SparseAutoencoder(4, **params).fit(blobs)
     np.testing.assert_allclose(sae.score_samples(blobs), -sae.reconstruction_error(blobs))
     plain_loss = np.mean(sae.reconstruction_error(blobs))
     assert sae.loss_curve_[-1] > plain_loss  # the curve includes the penalty
