@@ -250,22 +250,67 @@ class BaseAutoencoder(
         self._configure_net(len(data.train), early_stopping=holdout)
         self.net_.corruption = self._make_corruption(data.train)
 
-        self.net_.partial_fit(data, epochs=1 if partial else self.max_iter)
+        epochs = 1 if partial else self.max_iter
+        self.net_.partial_fit(data, epochs=epochs)
 
         self._record_history()
-        if not partial and not stopped_early(self.net_):
+        self._check_training_end(X, epochs, first_call, holdout, partial)
+        if self._hybrid_score:
+            self._fit_outlier_stats(X)
+        self.offset_ = self._offset(self._score_samples(X))
+        return self
+
+    def _check_training_end(self, X, epochs, first_call, holdout, partial):
+        """Warn, or raise, about how the training call that just ran ended.
+
+        Training that diverged has been stopped by the net's
+        :class:`~skae._net.DivergenceGuard`; weights that still give
+        non-finite errors on ``X`` are replaced by the last confirmed ones.
+        """
+        name = type(self).__name__
+        guard = dict(self.net_.callbacks_)["divergence"]
+        diverged = guard.diverged_
+        if not diverged and not np.isfinite(self._map(X, _mean_squared_errors, ())).all():
+            guard.restore(self.net_)
+            diverged = True
+        if diverged:
+            done = guard.epochs_confirmed_
+            if first_call and done == 0:
+                for attribute in [a for a in vars(self) if a.endswith("_") and a[0] != "_"]:
+                    delattr(self, attribute)
+                raise ValueError(
+                    f"{name} diverged: the training loss became NaN or infinite in "
+                    f"the first epoch, with learning_rate_init={self.learning_rate_init:g}. "
+                    "Lower learning_rate_init, or scale X (for example with "
+                    "StandardScaler)."
+                )
+            warnings.warn(
+                f"{name} diverged: the training loss became NaN or infinite, with "
+                f"learning_rate_init={self.learning_rate_init:g}. Training stopped and "
+                f"the weights after epoch {done} of this call, the last with finite "
+                "outputs, were restored. Lower learning_rate_init, or scale X.",
+                RuntimeWarning,
+                stacklevel=4,
+            )
+            return
+        done = guard.epochs_completed_
+        if done < epochs and not stopped_early(self.net_):
+            warnings.warn(
+                f"{name}'s training was interrupted (KeyboardInterrupt, from Ctrl-C or "
+                f"a callback) after {done} complete epoch(s) of {epochs}. The estimator "
+                "is fitted with the weights reached so far.",
+                UserWarning,
+                stacklevel=4,
+            )
+        elif not partial and not stopped_early(self.net_):
             monitor = "validation" if holdout else "training"
             warnings.warn(
-                f"{type(self).__name__} reached max_iter={self.max_iter} epochs while "
+                f"{name} reached max_iter={self.max_iter} epochs while "
                 f"its {monitor} loss was still improving by more than tol={self.tol}. "
                 "Increase max_iter, or tol to stop sooner.",
                 ConvergenceWarning,
                 stacklevel=4,
             )
-        if self._hybrid_score:
-            self._fit_outlier_stats(X)
-        self.offset_ = self._offset(self._score_samples(X))
-        return self
 
     @property
     def _hybrid_score(self):
@@ -392,7 +437,8 @@ class BaseAutoencoder(
         return FitData(X[order[n_valid:]], X[order[:n_valid]])
 
     def _record_history(self):
-        history = self.net_.history
+        # an interrupted epoch has no row-level losses; it is not counted
+        history = [row for row in self.net_.history if "train_loss" in row]
         self.n_iter_ = len(history)
         self.loss_curve_ = [row["train_loss"] for row in history]
         valid = [-row["valid_loss"] for row in history if "valid_loss" in row]

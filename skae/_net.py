@@ -15,6 +15,8 @@ one tensor:
   preallocated output, so no more than one batch of activations is alive.
 """
 
+import copy
+import math
 from typing import NamedTuple
 
 import numpy as np
@@ -26,6 +28,7 @@ from skorch.utils import noop, to_tensor
 
 __all__ = [
     "AutoencoderNet",
+    "DivergenceGuard",
     "FitData",
     "KLWarmup",
     "TensorBatches",
@@ -212,6 +215,67 @@ class KLWarmup(Callback):
         net.criterion_.kl_weight = weight
 
 
+class DivergenceGuard(Callback):
+    """Stops training when a batch's loss is no longer finite, and keeps finite weights.
+
+    A loss is computed with the weights from before the batch's step, so a
+    finite loss vouches for the weights it was computed with, not for the
+    weights after the step. The guard therefore copies the module's weights
+    and the optimizer's state at the end of each epoch, and confirms the
+    copy when the next training batch (whose loss is computed with exactly
+    those weights) has a finite loss. When a loss is NaN or infinite, it puts
+    back the last confirmed copy and stops the loop as skorch's own
+    ``EarlyStopping`` does, by raising ``KeyboardInterrupt``, which skorch
+    catches. The estimator then warns, or raises if nothing was learned.
+
+    The weights at the end of training are not confirmed by a further batch;
+    :meth:`restore` lets the estimator fall back on the last confirmed copy
+    when they turn out to give non-finite outputs.
+
+    Attributes
+    ----------
+    diverged_ : bool
+        Whether the last training call stopped on a non-finite loss.
+    epochs_completed_ : int
+        Epochs completed by the last training call.
+    epochs_confirmed_ : int
+        Epochs of the last training call after which the weights are
+        confirmed finite (0: the weights from before the call).
+    """
+
+    def on_train_begin(self, net, **kwargs):
+        self.diverged_ = False
+        self.epochs_completed_ = 0
+        self.epochs_confirmed_ = 0
+        self._confirmed = self._copy(net)
+        self._pending = None
+
+    @staticmethod
+    def _copy(net):
+        return copy.deepcopy(net.module_.state_dict()), copy.deepcopy(net.optimizer_.state_dict())
+
+    def restore(self, net):
+        """Put back the last confirmed weights and optimizer state."""
+        module_state, optimizer_state = self._confirmed
+        net.module_.load_state_dict(module_state)
+        net.optimizer_.load_state_dict(optimizer_state)
+
+    def on_batch_end(self, net, batch=None, training=False, loss=None, **kwargs):
+        if not training or loss is None:
+            return
+        if not math.isfinite(loss.item()):
+            self.restore(net)
+            self.diverged_ = True
+            raise KeyboardInterrupt
+        if self._pending is not None:
+            self._confirmed, self._pending = self._pending, None
+            self.epochs_confirmed_ = self.epochs_completed_
+
+    def on_epoch_end(self, net, **kwargs):
+        self.epochs_completed_ += 1
+        self._pending = self._copy(net)
+
+
 def make_callbacks(*, early_stopping, tol, n_iter_no_change, verbose, extra=None):
     """The callbacks an estimator adds to skorch's defaults.
 
@@ -232,9 +296,12 @@ def make_callbacks(*, early_stopping, tol, n_iter_no_change, verbose, extra=None
     Returns
     -------
     list of (str, skorch.callbacks.Callback)
+        A :class:`DivergenceGuard` first, then the stopping rule, the
+        progress bar and the user's callbacks.
     """
     monitor = "valid_loss" if early_stopping else "train_loss"
     callbacks = [
+        ("divergence", DivergenceGuard()),
         (
             "stopping",
             EarlyStopping(
@@ -245,7 +312,7 @@ def make_callbacks(*, early_stopping, tol, n_iter_no_change, verbose, extra=None
                 load_best=early_stopping,
                 sink=print if verbose else noop,
             ),
-        )
+        ),
     ]
     if verbose >= 2:
         callbacks.append(("progress_bar", ProgressBar()))

@@ -1,0 +1,110 @@
+"""Training that diverges or is interrupted still leaves a usable, finite estimator."""
+
+import numpy as np
+import pytest
+from sklearn.exceptions import NotFittedError
+from skorch.callbacks import Callback
+
+from skae import (
+    Autoencoder,
+    ConvAutoencoder,
+    DenoisingAutoencoder,
+    SparseAutoencoder,
+    VariationalAutoencoder,
+)
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+VARIANTS = [
+    Autoencoder,
+    SparseAutoencoder,
+    DenoisingAutoencoder,
+    ConvAutoencoder,
+    VariationalAutoencoder,
+]
+
+
+@pytest.fixture(scope="module")
+def X():
+    return np.random.default_rng(0).normal(size=(96, 6))
+
+
+class After(Callback):
+    """Runs ``action(net)`` at the end of epoch ``epoch`` of the net's history."""
+
+    def __init__(self, epoch, action):
+        self.epoch = epoch
+        self.action = action
+
+    def on_epoch_end(self, net, **kwargs):
+        if len(net.history) == self.epoch:
+            self.action(net)
+
+
+def explode(net):
+    for group in net.optimizer_.param_groups:
+        group["lr"] = 1e12
+
+
+def interrupt(net):
+    raise KeyboardInterrupt
+
+
+def outputs(est, X):
+    return est.transform(X), est.score_samples(X), est.inverse_transform(est.transform(X))
+
+
+@pytest.mark.parametrize("cls", VARIANTS, ids=lambda c: c.__name__)
+def test_divergence_restores_the_last_finite_weights_and_warns(cls, X):
+    params = dict(n_components=2, max_iter=10, batch_size=16, random_state=0)
+    diverging = cls(**params, callbacks=[After(3, explode)])
+    with pytest.warns(RuntimeWarning, match=r"diverged.*learning_rate_init.*after epoch 3"):
+        diverging.fit(X)
+    for output in outputs(diverging, X):
+        assert np.isfinite(output).all()
+    # the weights are those of three epochs, bit for bit
+    three_epochs = cls(**{**params, "max_iter": 3}).fit(X)
+    for got, expected in zip(outputs(diverging, X), outputs(three_epochs, X)):
+        np.testing.assert_array_equal(got, expected)
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+@pytest.mark.parametrize("cls", [Autoencoder, VariationalAutoencoder], ids=lambda c: c.__name__)
+def test_divergence_in_the_first_epoch_raises_a_clear_error(cls, X):
+    est = cls(2, learning_rate_init=1e12, max_iter=5, batch_size=16, random_state=0)
+    with pytest.raises(ValueError, match=r"diverged.*learning_rate_init=1e\+12"):
+        est.fit(X)
+    with pytest.raises(NotFittedError):
+        est.transform(X)
+
+
+def test_a_diverging_warm_start_keeps_the_previous_fit(X):
+    ae = Autoencoder(2, max_iter=4, batch_size=16, random_state=0, warm_start=True).fit(X)
+    before = outputs(ae, X)
+    ae.set_params(learning_rate_init=1e12)
+    with pytest.warns(RuntimeWarning, match="after epoch 0 of this call"):
+        ae.fit(X)
+    for got, expected in zip(outputs(ae, X), before):
+        np.testing.assert_array_equal(got, expected)
+
+
+@pytest.mark.parametrize("cls", VARIANTS, ids=lambda c: c.__name__)
+def test_keyboard_interrupt_leaves_a_fitted_estimator_and_warns(cls, X):
+    est = cls(2, max_iter=50, batch_size=16, random_state=0, callbacks=[After(3, interrupt)])
+    with pytest.warns(UserWarning, match=r"interrupted.*after 3 complete epoch"):
+        est.fit(X)
+    assert est.n_iter_ == 3
+    assert len(est.loss_curve_) == 3
+    for output in outputs(est, X):
+        assert np.isfinite(output).all()
+    assert set(np.unique(est.predict(X))) <= {-1, 1}
+
+
+def test_an_interrupted_fit_can_go_on(X):
+    ae = Autoencoder(2, max_iter=5, batch_size=16, random_state=0, warm_start=True)
+    ae.set_params(callbacks=[After(2, interrupt)])
+    with pytest.warns(UserWarning, match="interrupted"):
+        ae.fit(X)
+    ae.set_params(callbacks=None)
+    ae.fit(X)
+    assert ae.n_iter_ == 2 + 5
