@@ -26,7 +26,15 @@ from sklearn.base import (
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 
-from ._net import AutoencoderNet, FitData, make_callbacks, map_batches, stopped_early
+from ._net import (
+    AutoencoderNet,
+    FitData,
+    export_net_state,
+    make_callbacks,
+    map_batches,
+    restore_net_state,
+    stopped_early,
+)
 from ._outlier import (
     fit_outlier_stats,
     hybrid_components,
@@ -357,7 +365,13 @@ class BaseAutoencoder(
             torch.Generator().manual_seed(int(init_seed)),
             device,
         )
-        self.net_ = AutoencoderNet(
+        self.net_ = self._new_net(module, device, int(shuffle_seed), int(noise_seed))
+
+    def _new_net(self, module, device, shuffle_seed, noise_seed, valid_batch_size=None):
+        """Wrap ``module`` in a freshly initialised skorch net."""
+        if valid_batch_size is None:
+            valid_batch_size = self._inference_batch_size(module)
+        net = AutoencoderNet(
             module,
             criterion=self._make_criterion(),
             optimizer=torch.optim.Adam,
@@ -366,10 +380,56 @@ class BaseAutoencoder(
             optimizer__param_groups=[("*.bias", {"penalized": False})],
             train_split=None,
             device=device,
-            shuffle_seed=int(shuffle_seed),
-            noise_seed=int(noise_seed),
-            valid_batch_size=self._inference_batch_size(module),
+            shuffle_seed=shuffle_seed,
+            noise_seed=noise_seed,
+            valid_batch_size=valid_batch_size,
         ).initialize()
+        self._link_net(net)
+        return net
+
+    def _link_net(self, net):
+        """Connect a new net to the estimator's other state (a hook for variants)."""
+
+    # ------------------------------------------------------------------
+    # Persistence
+
+    def __getstate__(self):
+        state = dict(super().__getstate__())
+        if isinstance(state.get("net_"), AutoencoderNet):
+            state["net_"] = export_net_state(state["net_"])
+        return state
+
+    def __setstate__(self, state):
+        net_state = state.get("net_")
+        if not isinstance(net_state, dict):
+            super().__setstate__(state)
+            return
+        super().__setstate__({key: value for key, value in state.items() if key != "net_"})
+        self.net_ = self._rebuild_net(net_state)
+
+    def _rebuild_net(self, state):
+        """A fitted net from :func:`~skae._net.export_net_state`'s plain data."""
+        device = state["device"]
+        if device.startswith("cuda") and not torch.cuda.is_available():
+            warnings.warn(
+                f"This {type(self).__name__} was saved on {device}, but torch sees no CUDA "
+                "GPU here: it is loaded on the CPU. Set device='cpu' before fitting it "
+                "further.",
+                UserWarning,
+                stacklevel=3,
+            )
+            device = "cpu"
+        module = build_network(
+            self._make_network(self.n_features_in_), torch.Generator().manual_seed(0), device
+        )
+        net = self._new_net(
+            module,
+            device,
+            state["shuffle_seed"],
+            state["noise_seed"],
+            valid_batch_size=state["valid_batch_size"],
+        )
+        return restore_net_state(net, state)
 
     def _resolve_device(self):
         if self.device == "auto":

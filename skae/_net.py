@@ -24,6 +24,7 @@ import torch
 from skorch import NeuralNet
 from skorch.callbacks import Callback, EarlyStopping, ProgressBar
 from skorch.dataset import unpack_data
+from skorch.history import History
 from skorch.utils import noop, to_tensor
 
 __all__ = [
@@ -32,8 +33,10 @@ __all__ = [
     "FitData",
     "KLWarmup",
     "TensorBatches",
+    "export_net_state",
     "make_callbacks",
     "map_batches",
+    "restore_net_state",
     "stopped_early",
 ]
 
@@ -365,3 +368,61 @@ def map_batches(module, X, fn, out, *, batch_size, device="cpu", on_nonfinite=No
             Xb = np.array(Xb, dtype=np.float32)
         out[start:stop] = fn(module, torch.from_numpy(Xb).to(device)).cpu().numpy()
     return out
+
+
+def _to_numpy(value):
+    """``value`` with every tensor, at any depth of dicts, lists and tuples, as numpy."""
+    if isinstance(value, torch.Tensor):
+        return value.detach().cpu().numpy()
+    if isinstance(value, dict):
+        return {key: _to_numpy(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_to_numpy(item) for item in value)
+    return value
+
+
+def _to_tensors(value):
+    """The inverse of :func:`_to_numpy` (numpy scalars and arrays become tensors)."""
+    if isinstance(value, np.ndarray):
+        return torch.as_tensor(np.array(value))
+    if isinstance(value, dict):
+        return {key: _to_tensors(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_to_tensors(item) for item in value)
+    return value
+
+
+def export_net_state(net):
+    """What a fitted :class:`AutoencoderNet` needs to be rebuilt, as plain data.
+
+    Only dicts, lists, tuples, numbers, strings and numpy arrays: the weights,
+    the optimizer's state, the history, the generators' states and the
+    settings a fit chose. Nothing in it runs code when loaded, which is what
+    lets ``skops.io`` load a skae estimator with only skae's classes trusted.
+    """
+    return {
+        "module": _to_numpy(dict(net.module_.state_dict())),
+        "optimizer": _to_numpy(net.optimizer_.state_dict()),
+        "history": _to_numpy([dict(row) for row in net.history]),
+        "generator": net.generator_.get_state().numpy(),
+        "noise_generator": net.noise_generator_.get_state().numpy(),
+        "device": str(net.device),
+        "batch_size": net.batch_size,
+        "shuffle_seed": net.shuffle_seed,
+        "noise_seed": net.noise_seed,
+        "valid_batch_size": net.valid_batch_size,
+    }
+
+
+def restore_net_state(net, state):
+    """Load what :func:`export_net_state` saved into a freshly initialised ``net``."""
+    net.module_.load_state_dict(_to_tensors(state["module"]))
+    net.optimizer_.load_state_dict(_to_tensors(state["optimizer"]))
+    net.history = History(state["history"])
+    net.batch_size = state["batch_size"]
+    net.generator_.set_state(torch.as_tensor(np.array(state["generator"])))
+    noise_state = torch.as_tensor(np.array(state["noise_generator"]))
+    if str(net.device) == state["device"]:
+        net.noise_generator_.set_state(noise_state)
+    # else: moved between devices, whose generators differ; it keeps its fresh seeding
+    return net

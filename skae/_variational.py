@@ -244,10 +244,12 @@ best_validation_score_, offset_, net_, n_features_in_, feature_names_in_
     def _make_criterion(self):
         return VariationalLoss(self.loss_, kl_weight=self.beta)
 
+    def _link_net(self, net):
+        net.module_.generator = net.noise_generator_
+
     def _initialize(self, X, in_unit_range):
         super()._initialize(X, in_unit_range)
         net = self.net_
-        net.module_.generator = net.noise_generator_
         # an independent stream from the same seed: SeedSequence([seed, 1])
         rng = np.random.default_rng([net.noise_seed, 1])
         self.elbo_noise_ = rng.standard_normal((self.n_elbo_samples, self.n_components_))

@@ -6,7 +6,9 @@ import pickle
 import joblib
 import numpy as np
 import pytest
+import torch
 from sklearn.base import clone
+from skorch.callbacks import Callback
 
 from skae import (
     Autoencoder,
@@ -81,3 +83,56 @@ def test_a_restored_model_keeps_training_like_the_original(fitted, X):
     restored.partial_fit(X)
     assert restored.n_iter_ == fitted.n_iter_ + 1
     np.testing.assert_array_equal(original.transform(X), restored.transform(X))
+
+
+def test_skops_round_trip_trusts_only_the_estimator_class(fitted, X, tmp_path):
+    sio = pytest.importorskip("skops.io")
+    path = tmp_path / "model.skops"
+    sio.dump(fitted, path)
+    cls = type(fitted)
+    assert sio.get_untrusted_types(file=path) == [f"{cls.__module__}.{cls.__qualname__}"]
+    restored = sio.load(path, trusted=[cls])
+    _assert_same_outputs(fitted, restored, X)
+    assert restored.offset_ == fitted.offset_ and restored.n_iter_ == fitted.n_iter_
+
+
+class Logger(Callback):
+    """A user's callback: a type skops has no reason to trust."""
+
+
+def test_skops_refuses_a_file_with_an_unexpected_type(X, tmp_path):
+    sio = pytest.importorskip("skops.io")
+    path = tmp_path / "model.skops"
+    sio.dump(Autoencoder(2, max_iter=2, random_state=0, callbacks=[Logger()]).fit(X), path)
+    untrusted = sio.get_untrusted_types(file=path)
+    assert "tests.test_persistence.Logger" in untrusted or any("Logger" in t for t in untrusted)
+    with pytest.raises(sio.exceptions.UntrustedTypesFoundException, match="Logger"):
+        sio.load(path, trusted=[Autoencoder])
+
+
+def test_a_model_saved_on_a_gpu_loads_on_the_cpu(fitted, X, monkeypatch):
+    state = fitted.__getstate__()
+    assert isinstance(state["net_"], dict)  # plain data, no torch objects
+    state["net_"] = {**state["net_"], "device": "cuda:0"}
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    restored = type(fitted).__new__(type(fitted))
+    with pytest.warns(UserWarning, match="saved on cuda:0.*loaded on the CPU"):
+        restored.__setstate__(state)
+    assert str(restored.net_.device) == "cpu"
+    _assert_same_outputs(fitted, restored, X)
+
+
+def test_the_saved_state_holds_no_torch_objects(fitted):
+    def walk(value):
+        if isinstance(value, dict):
+            for item in value.values():
+                yield from walk(item)
+        elif isinstance(value, (list, tuple)):
+            for item in value:
+                yield from walk(item)
+        else:
+            yield value
+
+    leaves = list(walk(fitted.__getstate__()["net_"]))
+    assert not any(type(leaf).__module__.startswith("torch") for leaf in leaves)
+    assert any(isinstance(leaf, np.ndarray) for leaf in leaves)
