@@ -1,7 +1,13 @@
-"""Training that diverges or is interrupted still leaves a usable, finite estimator."""
+"""Reliability: divergence, interruption and determinism (seeds, threads, processes)."""
 
+from concurrent.futures import ThreadPoolExecutor
+
+import joblib
 import numpy as np
 import pytest
+import torch
+from joblib import Parallel, delayed
+from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from skorch.callbacks import Callback
 
@@ -108,3 +114,50 @@ def test_an_interrupted_fit_can_go_on(X):
     ae.set_params(callbacks=None)
     ae.fit(X)
     assert ae.n_iter_ == 2 + 5
+
+
+def fit_outputs(cls, X, seed):
+    est = cls(2, max_iter=3, batch_size=16, random_state=seed).fit(X)
+    return outputs(est, X)
+
+
+@pytest.mark.parametrize("cls", VARIANTS, ids=lambda c: c.__name__)
+def test_same_seed_same_bits_and_global_random_states_untouched(cls, X):
+    np_state = np.random.get_state()  # noqa: NPY002
+    torch_state = torch.get_rng_state()
+    first = cls(2, max_iter=3, batch_size=16, random_state=7).fit(X)
+    second = clone(first).fit(X)
+    third = cls(2, max_iter=3, batch_size=16, random_state=7).fit(X)
+    for a, b, c in zip(outputs(first, X), outputs(second, X), outputs(third, X)):
+        np.testing.assert_array_equal(a, b)
+        np.testing.assert_array_equal(a, c)
+    after = np.random.get_state()  # noqa: NPY002
+    assert after[0] == np_state[0] and np.array_equal(after[1], np_state[1])
+    assert after[2:] == np_state[2:]
+    assert torch.equal(torch.get_rng_state(), torch_state)
+
+
+def test_fits_in_parallel_threads_match_fits_in_sequence(X):
+    jobs = [(cls, seed) for cls in VARIANTS for seed in (0, 1)]
+    sequential = [fit_outputs(cls, X, seed) for cls, seed in jobs]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        threaded = list(pool.map(lambda job: fit_outputs(job[0], X, job[1]), jobs))
+    for seq, par in zip(sequential, threaded):
+        for a, b in zip(seq, par):
+            np.testing.assert_array_equal(a, b)
+
+
+def test_fits_in_joblib_processes_match_fits_in_sequence(X):
+    jobs = [(cls, seed) for cls in (Autoencoder, VariationalAutoencoder) for seed in (0, 1)]
+    # joblib's workers run torch with cpu_count // n_jobs threads; the order of float32
+    # sums (hence the last bits) depends on the thread count, so compare at the same one
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(max(1, joblib.cpu_count() // 2))
+        sequential = [fit_outputs(cls, X, seed) for cls, seed in jobs]
+    finally:
+        torch.set_num_threads(before)
+    in_processes = Parallel(n_jobs=2)(delayed(fit_outputs)(cls, X, seed) for cls, seed in jobs)
+    for seq, par in zip(sequential, in_processes):
+        for a, b in zip(seq, par):
+            np.testing.assert_array_equal(a, b)
