@@ -46,6 +46,7 @@ from ._validation import (
     FLOAT_DTYPES,
     Interval,
     StrOptions,
+    _check_numeric,
     _fit_context,
     check_array,
     check_finite,
@@ -75,6 +76,16 @@ def _reconstruct(module, X):
 
 def _squared_errors(module, X):
     return squared_error(_reconstruct(module, X), X)
+
+
+def _overflow_error(X):
+    """Raise for finite ``X`` whose values overflowed the network's float32 computation."""
+    largest = float(np.max(np.abs(X))) if X.size else 0.0
+    raise ValueError(
+        f"X has values up to {largest:.3g} in magnitude: computed in float32 (which "
+        f"ends at {np.finfo(np.float32).max:.3g}), the network overflowed and gave "
+        "NaN. Scale X (for example with StandardScaler) before this estimator."
+    )
 
 
 def _encode(module, X):
@@ -243,6 +254,12 @@ class BaseAutoencoder(
         if first_call:
             self._sample_shape = sample_shape
         low, high = X.min(), X.max()
+        if max(-low, high) > np.finfo(np.float32).max:
+            raise ValueError(
+                f"X has values up to {max(-low, high):.3g} in magnitude, beyond float32 "
+                f"(which ends at {np.finfo(np.float32).max:.3g}), in which skae trains. "
+                "Scale X (for example with StandardScaler)."
+            )
         if first_call:
             self._initialize(X, in_unit_range=low >= 0 and high <= 1)
         self._check_loss_range(low, high)
@@ -543,7 +560,7 @@ class BaseAutoencoder(
         X, sample_shape = self._to_rows(X, reset=False)
         return check_X(self, X, reset=False, ensure_finite=False), sample_shape
 
-    def _map(self, X, fn, shape, check_finite_rows=False):
+    def _map(self, X, fn, shape, check_finite_rows=False, columns="features"):
         """Run ``fn(module, Xb)`` over batches of ``X`` into a new array.
 
         With ``check_finite_rows``, each batch is checked for NaN and infinity
@@ -551,9 +568,12 @@ class BaseAutoencoder(
         a large ``X``.
         """
         out = np.empty((len(X), *shape), dtype=X.dtype)
-        on_nonfinite = None
+        on_nonfinite = on_nan_output = None
         if check_finite_rows:
-            on_nonfinite = partial(check_finite, X, "X", getattr(self, "feature_names_in_", None))
+            if isinstance(columns, str):
+                columns = getattr(self, "feature_names_in_", None)
+            on_nonfinite = partial(check_finite, X, "X", columns)
+            on_nan_output = partial(_overflow_error, X)
         return map_batches(
             self.net_.module_,
             X,
@@ -562,6 +582,7 @@ class BaseAutoencoder(
             batch_size=self.net_.valid_batch_size,
             device=self.net_.device,
             on_nonfinite=on_nonfinite,
+            on_nan_output=on_nan_output,
         )
 
     def _score_samples(self, X, check_finite_rows=False, hybrid=None):
@@ -601,6 +622,7 @@ class BaseAutoencoder(
         X_reconstructed : ndarray of shape (n_samples, n_features_in_)
         """
         check_is_fitted(self)
+        _check_numeric(X)
         Z = check_array(X, dtype=list(FLOAT_DTYPES), ensure_all_finite=False, input_name="X")
         check_finite(Z, "X", None)
         if Z.shape[1] != self.n_components_:
@@ -608,7 +630,13 @@ class BaseAutoencoder(
                 f"X has {Z.shape[1]} columns, but {type(self).__name__} decodes codes "
                 f"of n_components_={self.n_components_} columns."
             )
-        decoded = self._map(Z, lambda module, Zb: module.decode(Zb), (self.n_features_in_,))
+        decoded = self._map(
+            Z,
+            lambda module, Zb: module.decode(Zb),
+            (self.n_features_in_,),
+            check_finite_rows=True,
+            columns=None,
+        )
         return self._from_rows(decoded, self._sample_shape)
 
     def reconstruct(self, X):

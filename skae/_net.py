@@ -329,7 +329,9 @@ def stopped_early(net):
 
 
 @torch.inference_mode()
-def map_batches(module, X, fn, out, *, batch_size, device="cpu", on_nonfinite=None):
+def map_batches(
+    module, X, fn, out, *, batch_size, device="cpu", on_nonfinite=None, on_nan_output=None
+):
     """Write ``fn(module, Xb)`` for successive row slices of ``X`` into ``out``.
 
     Parameters
@@ -351,6 +353,10 @@ def map_batches(module, X, fn, out, *, batch_size, device="cpu", on_nonfinite=No
         the cache, and ``on_nonfinite()`` is called when the check fails; it
         is expected to raise a helpful error (it must also cope with a false
         alarm from a sum that overflowed).
+    on_nan_output : callable or None, default=None
+        If given, called when a batch's result holds NaN: with finite input,
+        that means float32 overflowed inside the network. It is expected to
+        raise.
 
     Returns
     -------
@@ -366,7 +372,10 @@ def map_batches(module, X, fn, out, *, batch_size, device="cpu", on_nonfinite=No
                     on_nonfinite()
         if Xb.dtype != np.float32 or not Xb.flags.writeable:
             Xb = np.array(Xb, dtype=np.float32)
-        out[start:stop] = fn(module, torch.from_numpy(Xb).to(device)).cpu().numpy()
+        result = fn(module, torch.from_numpy(Xb).to(device))
+        if on_nan_output is not None and torch.isnan(result).any():
+            on_nan_output()
+        out[start:stop] = result.cpu().numpy()
     return out
 
 

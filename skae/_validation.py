@@ -6,7 +6,7 @@ behind the two most common mistakes, non-numeric columns and missing or
 infinite values, so that a user with a 200-column frame knows where to look.
 """
 
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import _fit_context
@@ -41,8 +41,23 @@ def _is_dataframe(X):
 
 
 def _check_numeric(X):
-    """Raise a ``TypeError`` naming the columns of ``X`` that are not numbers."""
+    """Raise a ``TypeError`` naming the columns of ``X`` that are not numbers.
+
+    Frames with duplicate column names are refused with a ``ValueError``
+    first, since their columns cannot be named unambiguously.
+    """
+    if X is None or isinstance(X, (str, bytes, Real)) or getattr(X, "shape", None) == ():
+        raise ValueError(
+            "X must be an array-like of shape (n_samples, n_features); got "
+            f"{type(X).__name__} {X!r:.40}."
+        )
     if _is_dataframe(X):
+        duplicated = X.columns[X.columns.duplicated()]
+        if len(duplicated):
+            raise ValueError(
+                f"X has duplicate column names {_format_columns(dict.fromkeys(duplicated))}; "
+                "give every column a unique name."
+            )
         bad = []
         for column, dtype in zip(X.columns, X.dtypes):
             if dtype.kind in "biuf":
@@ -65,6 +80,11 @@ def _check_numeric(X):
                 "first, for example with a OneHotEncoder in a ColumnTransformer."
             )
         return
+    if isinstance(X, (list, tuple)):
+        try:
+            X = np.asarray(X, dtype=object)
+        except ValueError:  # ragged: validation reports the shape
+            return
     dtype = getattr(X, "dtype", None)
     if dtype is not None and dtype.kind in "USV":
         raise TypeError(

@@ -147,3 +147,39 @@ def test_boolean_input_trains():
     X = np.random.default_rng(0).random((20, 5)) > 0.5
     ae = Autoencoder(**FAST).fit(X)
     assert ae.loss_ == "bce" and ae.transform(X).dtype == np.float64
+
+
+def test_duplicate_column_names_are_refused(X):
+    df = pd.DataFrame(X, columns=["a", "b", "a", "c"])
+    _refused(df, ValueError, r"duplicate column names \['a'\]")
+
+
+@pytest.mark.parametrize("value", [None, "abc", 3.0, np.float64(2.0)])
+def test_a_scalar_is_not_an_array(value):
+    _refused(value, ValueError, r"array-like of shape \(n_samples, n_features\)")
+
+
+def test_strings_in_nested_lists_name_their_column():
+    rows = [[1.0, 2.0, "x"], [3.0, 4.0, 5.0]]
+    _refused(rows, TypeError, r"non-numeric value 'x' in column 2")
+
+
+def test_values_beyond_float32_are_refused_by_fit(X):
+    X[2, 1] = 1e39
+    _refused(X, ValueError, r"up to 1e\+39 in magnitude, beyond float32")
+
+
+@pytest.mark.parametrize(
+    "method", ["transform", "score_samples", "predict", "reconstruction_error"]
+)
+def test_inference_that_overflows_float32_says_so(fitted, X, method):
+    huge = np.full((3, 4), 1e300)
+    with pytest.raises(ValueError, match=r"up to 1e\+300 in magnitude.*overflowed"):
+        getattr(fitted, method)(huge)
+
+
+def test_inverse_transform_refuses_non_finite_codes(fitted):
+    codes = np.zeros((2, 2))
+    codes[1, 0] = np.nan
+    with pytest.raises(ValueError, match=r"contains NaN \(1 value\(s\), in column\(s\) \[0\]\)"):
+        fitted.inverse_transform(codes)
