@@ -446,6 +446,8 @@ class BaseAutoencoder(
             state["noise_seed"],
             valid_batch_size=state["valid_batch_size"],
         )
+        net.callbacks = self._callbacks(False, user=False) + list(state["user_callbacks"])
+        net.initialize_callbacks()
         return restore_net_state(net, state)
 
     def _resolve_device(self):
@@ -463,13 +465,14 @@ class BaseAutoencoder(
             return min(200, n_samples)
         return self.batch_size
 
-    def _callbacks(self, early_stopping):
+    def _callbacks(self, early_stopping, user=True):
+        """skae's callbacks, and with ``user`` a fresh copy of the user's."""
         return make_callbacks(
             early_stopping=early_stopping,
             tol=self.tol,
             n_iter_no_change=self.n_iter_no_change,
             verbose=self.verbose,
-            extra=copy.deepcopy(self.callbacks),
+            extra=copy.deepcopy(self.callbacks) if user else None,
         )
 
     def _configure_net(self, n_train, early_stopping):

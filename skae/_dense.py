@@ -160,7 +160,8 @@ class Autoencoder(BaseAutoencoder):
         mean squared error), the codes' ``"code_mean"`` and
         ``"code_scale"``, the ``"gaussian"`` and two-component
         ``"mixture"`` densities fit to the standardised codes,
-        ``"reference_codes"`` (at most 10,000 training codes) and
+        ``"reference_codes"`` (at most 2,000 training codes, a random
+        subsample of larger training sets) and
         ``"n_neighbors"``, and the ``"center"`` and ``"spread"`` of the four
         components over the training data.
 

@@ -401,6 +401,25 @@ def _to_tensors(value):
     return value
 
 
+_INTERNAL_CALLBACKS = frozenset(
+    {
+        "epoch_timer",
+        "train_loss",
+        "valid_loss",
+        "print_log",
+        "divergence",
+        "stopping",
+        "progress_bar",
+        "kl_warmup",
+    }
+)
+
+
+def user_callbacks(net):
+    """The ``(name, callback)`` pairs of ``net`` that the user added."""
+    return [(name, cb) for name, cb in net.callbacks_ if name not in _INTERNAL_CALLBACKS]
+
+
 def export_net_state(net):
     """What a fitted :class:`AutoencoderNet` needs to be rebuilt, as plain data.
 
@@ -408,8 +427,11 @@ def export_net_state(net):
     the optimizer's state, the history, the generators' states and the
     settings a fit chose. Nothing in it runs code when loaded, which is what
     lets ``skops.io`` load a skae estimator with only skae's classes trusted.
+    The one exception is the callbacks the user added, kept as they are
+    (with what they recorded); skae's and skorch's own are rebuilt.
     """
     return {
+        "user_callbacks": user_callbacks(net),
         "module": _to_numpy(dict(net.module_.state_dict())),
         "optimizer": _to_numpy(net.optimizer_.state_dict()),
         "history": _to_numpy([dict(row) for row in net.history]),

@@ -254,8 +254,8 @@ best_validation_score_, offset_, net_, n_features_in_, feature_names_in_
         rng = np.random.default_rng([net.noise_seed, 1])
         self.elbo_noise_ = rng.standard_normal((self.n_elbo_samples, self.n_components_))
 
-    def _callbacks(self, early_stopping):
-        callbacks = super()._callbacks(early_stopping)
+    def _callbacks(self, early_stopping, user=True):
+        callbacks = super()._callbacks(early_stopping, user)
         return [("kl_warmup", KLWarmup(self.beta, self.kl_warmup)), *callbacks]
 
     def _score_batch(self, module, X):
