@@ -371,7 +371,8 @@ def map_batches(
                 if not np.isfinite(Xb.sum()):
                     on_nonfinite()
         if Xb.dtype != np.float32 or not Xb.flags.writeable:
-            Xb = np.array(Xb, dtype=np.float32)
+            with np.errstate(over="ignore"):  # beyond float32: inf, then on_nan_output
+                Xb = np.array(Xb, dtype=np.float32)
         result = fn(module, torch.from_numpy(Xb).to(device))
         if on_nan_output is not None and torch.isnan(result).any():
             on_nan_output()
