@@ -279,51 +279,62 @@ class BaseAutoencoder(
         self.net_.partial_fit(data, epochs=epochs)
 
         self._record_history()
-        self._check_training_end(X, epochs, first_call, holdout, partial)
-        if self._hybrid_score:
-            self._fit_outlier_stats(X)
-        self.offset_ = self._offset(self._score_samples(X))
-        return self
-
-    def _check_training_end(self, X, epochs, first_call, holdout, partial):
-        """Warn, or raise, about how the training call that just ran ended.
-
-        Training that diverged has been stopped by the net's
-        :class:`~skae._net.DivergenceGuard`; weights that still give
-        non-finite errors on ``X`` are replaced by the last confirmed ones.
-        """
-        name = type(self).__name__
         guard = dict(self.net_.callbacks_)["divergence"]
         diverged = guard.diverged_
-        if not diverged and not np.isfinite(self._map(X, _mean_squared_errors, ())).all():
+        if diverged and first_call and guard.epochs_confirmed_ == 0:
+            self._diverged_from_the_start()
+        scores = self._training_scores(X)
+        if scores is None and not diverged:
+            # the last step gave finite losses but weights that overflow: go back
             guard.restore(self.net_)
             diverged = True
+            if first_call and guard.epochs_confirmed_ == 0:
+                self._diverged_from_the_start()
+            scores = self._training_scores(X)
+        if scores is None:
+            _overflow_error(X)
+        self._warn_training_end(guard, diverged, epochs, holdout, partial)
+        self.offset_ = self._offset(scores)
+        return self
+
+    def _training_scores(self, X):
+        """Fit the outlier statistics and score the training data; None if not finite."""
+        if self._hybrid_score:
+            errors = self._map(X, _squared_errors, (X.shape[1],))
+            if not np.isfinite(errors).all():
+                return None
+            self._fit_outlier_stats(X, errors)
+            del errors
+        scores = self._score_samples(X)
+        return scores if np.isfinite(scores).all() else None
+
+    def _diverged_from_the_start(self):
+        """Raise for a fresh fit that diverged before learning anything, and unfit."""
+        for attribute in [a for a in vars(self) if a.endswith("_") and a[0] != "_"]:
+            delattr(self, attribute)
+        raise ValueError(
+            f"{type(self).__name__} diverged: the training loss became NaN or infinite "
+            f"in the first epoch, with learning_rate_init={self.learning_rate_init:g}. "
+            "Lower learning_rate_init, or scale X (for example with StandardScaler)."
+        )
+
+    def _warn_training_end(self, guard, diverged, epochs, holdout, partial):
+        """Warn when training diverged, was interrupted or did not converge."""
+        name = type(self).__name__
         if diverged:
-            done = guard.epochs_confirmed_
-            if first_call and done == 0:
-                for attribute in [a for a in vars(self) if a.endswith("_") and a[0] != "_"]:
-                    delattr(self, attribute)
-                raise ValueError(
-                    f"{name} diverged: the training loss became NaN or infinite in "
-                    f"the first epoch, with learning_rate_init={self.learning_rate_init:g}. "
-                    "Lower learning_rate_init, or scale X (for example with "
-                    "StandardScaler)."
-                )
             warnings.warn(
                 f"{name} diverged: the training loss became NaN or infinite, with "
                 f"learning_rate_init={self.learning_rate_init:g}. Training stopped and "
-                f"the weights after epoch {done} of this call, the last with finite "
-                "outputs, were restored. Lower learning_rate_init, or scale X.",
+                f"the weights after epoch {guard.epochs_confirmed_} of this call, the last "
+                "with finite outputs, were restored. Lower learning_rate_init, or scale X.",
                 RuntimeWarning,
                 stacklevel=4,
             )
-            return
-        done = guard.epochs_completed_
-        if done < epochs and not stopped_early(self.net_):
+        elif guard.epochs_completed_ < epochs and not stopped_early(self.net_):
             warnings.warn(
                 f"{name}'s training was interrupted (KeyboardInterrupt, from Ctrl-C or "
-                f"a callback) after {done} complete epoch(s) of {epochs}. The estimator "
-                "is fitted with the weights reached so far.",
+                f"a callback) after {guard.epochs_completed_} complete epoch(s) of "
+                f"{epochs}. The estimator is fitted with the weights reached so far.",
                 UserWarning,
                 stacklevel=4,
             )
@@ -341,12 +352,10 @@ class BaseAutoencoder(
     def _hybrid_score(self):
         return getattr(self, "outlier_score", "reconstruction") == "hybrid"
 
-    def _fit_outlier_stats(self, X):
-        """Estimate the hybrid score's statistics from the training data ``X``."""
-        errors = self._map(X, _squared_errors, (X.shape[1],))
+    def _fit_outlier_stats(self, X, errors):
+        """Estimate the hybrid score's statistics from the training data and its errors."""
         codes = self._map(X, _encode, (self.n_components_,))
         stats = fit_outlier_stats(errors, codes, check_random_state(self._split_seed))
-        del errors
         device_stats = torch_stats(stats, self.net_.device)
         components = self._map(
             X,
