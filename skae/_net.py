@@ -15,7 +15,6 @@ one tensor:
   preallocated output, so no more than one batch of activations is alive.
 """
 
-import copy
 import math
 from typing import NamedTuple
 
@@ -218,6 +217,21 @@ class KLWarmup(Callback):
         net.criterion_.kl_weight = weight
 
 
+def _clone(state):
+    """Copy the tensors of a state dict (at any depth); other values are shared or shallow-copied.
+
+    Several times faster than ``copy.deepcopy`` on small networks, which matters
+    because :class:`DivergenceGuard` copies the state after every epoch.
+    """
+    if isinstance(state, torch.Tensor):
+        return state.detach().clone()
+    if isinstance(state, dict):
+        return {key: _clone(value) for key, value in state.items()}
+    if isinstance(state, list):
+        return [_clone(value) for value in state]
+    return state
+
+
 class DivergenceGuard(Callback):
     """Stops training when a batch's loss is no longer finite, and keeps finite weights.
 
@@ -255,7 +269,7 @@ class DivergenceGuard(Callback):
 
     @staticmethod
     def _copy(net):
-        return copy.deepcopy(net.module_.state_dict()), copy.deepcopy(net.optimizer_.state_dict())
+        return _clone(net.module_.state_dict()), _clone(net.optimizer_.state_dict())
 
     def restore(self, net):
         """Put back the last confirmed weights and optimizer state."""
