@@ -23,3 +23,10 @@ def digits():
 
     X, y = load_digits(return_X_y=True)
     return X / 16.0, y
+
+
+@pytest.fixture(scope="session")
+def blobs():
+    """120 correlated Gaussian samples of 6 features: small, quick to fit."""
+    rng = np.random.default_rng(0)
+    return rng.normal(size=(120, 6)) @ rng.normal(size=(6, 6))

@@ -20,12 +20,6 @@ pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceW
 FAST = dict(max_iter=5, hidden_layer_sizes=(16,), random_state=0)
 
 
-@pytest.fixture(scope="module")
-def blobs():
-    rng = np.random.default_rng(0)
-    return rng.normal(size=(120, 6)) @ rng.normal(size=(6, 6))
-
-
 # ---------------------------------------------------------------- quality
 
 
