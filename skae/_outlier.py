@@ -143,7 +143,7 @@ def set_standardization(stats, components):
 
 
 def torch_stats(stats, device):
-    """Move the arrays of ``stats`` to float32 tensors on ``device``."""
+    """Move the arrays of ``stats``, and :data:`WEIGHTS`, to float32 tensors on ``device``."""
 
     def tensor(array):
         return torch.as_tensor(np.asarray(array), dtype=torch.float32, device=device)
@@ -156,6 +156,7 @@ def torch_stats(stats, device):
             out[key] = tensor(value)
         else:
             out[key] = value
+    out["weights"] = tensor(WEIGHTS)
     return out
 
 
@@ -209,5 +210,5 @@ def hybrid_components(module, X, stats, training=False):
 def hybrid_scores(module, X, stats):
     """Hybrid scores of a batch, higher for more normal samples."""
     z = (hybrid_components(module, X, stats) - stats["center"]) / stats["spread"]
-    weights = torch.tensor(WEIGHTS, dtype=z.dtype, device=z.device)
+    weights = stats["weights"]
     return -(z @ weights) / weights.sum()

@@ -15,29 +15,17 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from _variants import VARIANTS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from skae import (
-    Autoencoder,
-    ConvAutoencoder,
-    DenoisingAutoencoder,
-    SparseAutoencoder,
-    VariationalAutoencoder,
-)
+from skae import ConvAutoencoder
 
 N_FEATURES = 4
 EXAMPLES = 60
 """hypothesis examples per test (each test is parametrised over the variants)."""
 
-VARIANTS = [
-    Autoencoder,
-    SparseAutoencoder,
-    DenoisingAutoencoder,
-    ConvAutoencoder,
-    VariationalAutoencoder,
-]
 INFERENCE = ["transform", "inverse_transform", "score_samples", "predict", "reconstruction_error"]
 FUZZ = settings(
     max_examples=EXAMPLES,

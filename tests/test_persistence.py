@@ -7,16 +7,11 @@ import joblib
 import numpy as np
 import pytest
 import torch
+from _variants import VARIANTS
 from sklearn.base import clone
 from skorch.callbacks import Callback
 
-from skae import (
-    Autoencoder,
-    ConvAutoencoder,
-    DenoisingAutoencoder,
-    SparseAutoencoder,
-    VariationalAutoencoder,
-)
+from skae import Autoencoder
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -28,13 +23,7 @@ def X():
 
 @pytest.fixture(
     scope="module",
-    params=[
-        Autoencoder,
-        SparseAutoencoder,
-        DenoisingAutoencoder,
-        ConvAutoencoder,
-        VariationalAutoencoder,
-    ],
+    params=VARIANTS,
     ids=lambda cls: cls.__name__,
 )
 def fitted(request, X):

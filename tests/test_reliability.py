@@ -6,28 +6,15 @@ import joblib
 import numpy as np
 import pytest
 import torch
+from _variants import VARIANTS
 from joblib import Parallel, delayed
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from skorch.callbacks import Callback
 
-from skae import (
-    Autoencoder,
-    ConvAutoencoder,
-    DenoisingAutoencoder,
-    SparseAutoencoder,
-    VariationalAutoencoder,
-)
+from skae import Autoencoder, VariationalAutoencoder
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
-
-VARIANTS = [
-    Autoencoder,
-    SparseAutoencoder,
-    DenoisingAutoencoder,
-    ConvAutoencoder,
-    VariationalAutoencoder,
-]
 
 
 @pytest.fixture(scope="module")
