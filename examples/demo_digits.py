@@ -89,7 +89,6 @@ def plot(X_test, y_test, pca, ae, outliers, path):
     fig.suptitle("Held-out digits and their reconstructions")
     fig.tight_layout()
     fig.savefig(path, dpi=100)
-    plt.close(fig)
 
 
 def main(argv=None):

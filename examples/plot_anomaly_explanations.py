@@ -10,8 +10,10 @@ without labels; ``score_samples`` (the hybrid score: reconstruction error
 and the density of the codes) ranks the samples, and
 ``reconstruction_error(X, per_feature=True)``, a DataFrame with the table's
 column names, tells which measurements make each top anomaly hard to
-reconstruct. The figure shows the 3 largest per-feature errors of the six
-most anomalous samples.
+reconstruct. The figure draws the scores of both groups with the
+threshold ``offset_`` (:class:`~skae.plotting.AnomalyScoreDisplay`) and the
+3 largest per-feature errors of the six most anomalous samples
+(:class:`~skae.plotting.FeatureErrorDisplay`).
 
     python examples/plot_anomaly_explanations.py [--output DIR]
 
@@ -32,6 +34,7 @@ from sklearn.metrics import roc_auc_score
 from sklearn.preprocessing import StandardScaler
 
 from skae import Autoencoder
+from skae.plotting import AnomalyScoreDisplay, FeatureErrorDisplay
 
 N_ANOMALIES = 15
 N_SHOWN = 6
@@ -47,24 +50,26 @@ def load():
     return frame.iloc[keep], malignant.iloc[keep].to_numpy()
 
 
-def plot(errors, labels, path):
+def plot(detector, X, is_malignant, positions, path):
+    """The score histogram with its threshold, and the top anomalies' features."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(2, 3, figsize=(12, 5.5))
-    for ax, (index, row) in zip(axes.ravel(), errors.iterrows()):
-        top = row.nlargest(3)[::-1]
-        ax.barh(top.index, top.to_numpy(), color="tab:red")
-        kind = "malignant" if labels[index] else "benign"
-        ax.set_title(f"sample {index} ({kind}): error {row.mean():.2f}", fontsize=9)
-        ax.tick_params(axis="y", labelsize=8)
-        ax.set_xlabel("squared error (standardised units)", fontsize=8)
-    fig.suptitle("The three measurements behind each of the six top anomalies")
-    fig.tight_layout()
+    fig = plt.figure(figsize=(12, 8), layout="constrained")
+    top, bottom = fig.subfigures(2, 1, height_ratios=[1, 1.2])
+    labels = np.where(is_malignant, "malignant", "benign")
+    AnomalyScoreDisplay.from_estimator(
+        detector, X, labels, bins=40, density=True, ax=top.subplots()
+    )
+    display = FeatureErrorDisplay.from_estimator(
+        detector, X, indices=positions, n_features=3, ax=bottom.subplots(2, 3)
+    )
+    for ax, position in zip(display.axes_.ravel(), positions):
+        ax.set_title(f"sample {X.index[position]} ({labels[position]})", fontsize=9)
+    bottom.suptitle("The three measurements behind each of the six top anomalies")
     fig.savefig(path, dpi=100)
-    plt.close(fig)
 
 
 def main(argv=None):
@@ -106,7 +111,7 @@ def main(argv=None):
     output = Path(args.output)
     output.mkdir(parents=True, exist_ok=True)
     figure = output / "anomaly_explanations.png"
-    plot(top, labels, figure)
+    plot(detector, X_scaled, is_malignant, order, figure)
     print(f"Figure written to {figure}")
 
 

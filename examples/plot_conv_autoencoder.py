@@ -67,7 +67,6 @@ def plot(rows, path):
     fig.suptitle("Convolutional autoencoder: reconstruction and denoising")
     fig.tight_layout()
     fig.savefig(path, dpi=100)
-    plt.close(fig)
 
 
 def main(argv=None):

@@ -78,7 +78,6 @@ def plot(rows, side, path):
     fig.suptitle(f"Denoising Gaussian noise of std {NOISE}")
     fig.tight_layout()
     fig.savefig(path, dpi=100)
-    plt.close(fig)
 
 
 def main(argv=None):

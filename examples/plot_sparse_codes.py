@@ -60,7 +60,6 @@ def plot(codes, path):
     fig.suptitle("Code activations on held-out images")
     fig.tight_layout()
     fig.savefig(path, dpi=100)
-    plt.close(fig)
 
 
 def main(argv=None):

@@ -80,7 +80,6 @@ def plot(codes, labels, grid, values, samples, path):
         ax.set_axis_off()
     fig.text(0.05, 0.155, "sample(10, random_state=0):", fontsize=8)
     fig.savefig(path, dpi=100)
-    plt.close(fig)
 
 
 def main(argv=None):

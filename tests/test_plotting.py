@@ -380,3 +380,17 @@ def test_plotting_without_matplotlib_says_how_to_install_it(digits_ae, monkeypat
     monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
     with pytest.raises(ImportError, match=r"pip install 'skae\[plots\]'"):
         LossCurveDisplay.from_estimator(ae)
+
+
+def test_displays_draw_into_subfigures(digits_ae, digits_vae, cancer):
+    ae, X, y = digits_ae
+    det, table, _ = cancer
+    fig = plt.figure(layout="constrained")
+    first, second, third = fig.subfigures(1, 3)
+    FeatureErrorDisplay.from_estimator(det, table, n_samples=2, ax=first.subplots(1, 2))
+    GeneratedSamplesDisplay.from_estimator(
+        digits_vae, n_samples=4, image_shape=(8, 8), ax=second.subplots()
+    )
+    ReconstructionDisplay.from_estimator(ae, X, n_samples=2, image_shape=(8, 8), ax=third.subplots())
+    # 2 + (1 bounding + 4) + (1 bounding + 4) axes
+    assert len(fig.get_axes()) == 12

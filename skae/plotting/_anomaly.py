@@ -123,7 +123,7 @@ class AnomalyScoreDisplay:
                     bins=edges,
                     density=density,
                     alpha=0.6,
-                    label=f"label {key}",
+                    label=str(key) if isinstance(key, str) else f"label {key}",
                 )
                 self.histograms_[key] = bars
         self.threshold_line_ = None
@@ -250,5 +250,6 @@ class FeatureErrorDisplay:
             ax_.set_xlabel("squared error")
         if self.estimator_name:
             fig.suptitle(f"{self.estimator_name}: largest reconstruction errors by feature")
-        fig.tight_layout()
+        if ax is None:
+            fig.tight_layout()
         return self

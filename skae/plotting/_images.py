@@ -383,7 +383,8 @@ class GeneratedSamplesDisplay:
                 axes[i, 0].set_ylabel(f"{rows[i]:.2g}", fontsize="x-small")
             for j in range(n_cols):
                 axes[-1, j].set_xlabel(f"{cols[j]:.2g}", fontsize="x-small")
-        fig.subplots_adjust(wspace=0.05, hspace=0.05)
+        if ax is None:
+            fig.subplots_adjust(wspace=0.05, hspace=0.05)
         return self
 
 
