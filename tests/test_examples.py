@@ -27,6 +27,19 @@ CASES = {
     ),
     "plot_sparse_codes.py": ("sparse_codes.png", ["tutorial, 10e-6", "dead units"]),
     "plot_vae_latent_space.py": ("vae_latent_space.png", ["test ELBO", "importance-weighted"]),
+    "plot_reconstructions.py": (
+        "reconstructions.png",
+        ["held-out reconstruction MSE: autoencoder", "weights of epoch"],
+    ),
+    "plot_pipeline_classifier.py": (
+        "pipeline_classifier.png",
+        ["raw features", "code size     PCA  Autoencoder"],
+    ),
+    "plot_grid_search.py": (
+        "grid_search.png",
+        ["12 settings x 3 folds, no labels used", "chosen (simplest within 10%"],
+    ),
+    "plot_compression.py": ("compression.png", ["bits       PCA  Autoencoder"]),
 }
 
 
