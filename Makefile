@@ -1,7 +1,7 @@
 PYTHON ?= python3
 PIP ?= $(PYTHON) -m pip
 
-.PHONY: demo test lint format install-test bench
+.PHONY: demo test lint format install-test bench docs
 
 ## make demo: install skae with its plotting extra and run the digits demo.
 demo:
@@ -24,3 +24,9 @@ format:
 
 bench:
 	$(PYTHON) benchmarks/bench_reconstruction.py
+
+## make docs: install the docs extras and build the HTML site in docs/_build/html.
+## Warnings are errors; SKAE_FAST_EXAMPLES=1 make docs runs the gallery quickly.
+docs:
+	$(PIP) install --quiet -e ".[docs]"
+	$(PYTHON) -m sphinx -W --keep-going -b html docs docs/_build/html

@@ -614,7 +614,7 @@ class BaseAutoencoder(
 
         Returns
         -------
-        codes : ndarray of shape (n_samples, n_components_)
+        codes : ndarray of shape (n_samples, n_components)
             Same float dtype as ``X`` (float64 for integer input).
         """
         X, _ = self._check_inference_input(X)
@@ -626,12 +626,12 @@ class BaseAutoencoder(
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_components_)
+        X : array-like of shape (n_samples, n_components)
             Codes, for example from :meth:`transform`.
 
         Returns
         -------
-        X_reconstructed : ndarray of shape (n_samples, n_features_in_)
+        X_reconstructed : ndarray of shape (n_samples, n_features_in)
         """
         check_is_fitted(self)
         _check_numeric(X)

@@ -105,7 +105,7 @@ random_state, verbose, device, callbacks
     image_shape_ : tuple of int or None
         The ``(C, H, W)`` trained on; None for the dense network.
 
-    elbo_noise_ : ndarray of shape (n_elbo_samples, n_components_)
+    elbo_noise_ : ndarray of shape (n_elbo_samples, n_components)
         The standard-normal draws :meth:`score_samples` uses.
 
     n_components_, loss_, n_iter_, loss_curve_, validation_scores_, \
@@ -369,7 +369,7 @@ best_validation_score_, offset_, net_, n_features_in_, feature_names_in_
 
         Returns
         -------
-        X_new : ndarray of shape (n_samples, n_features) or (n_samples, *image)
+        X_new : ndarray of shape (n_samples, n_features) or (n_samples, C, H, W)
             The decoder's mean, in the layout :meth:`fit` was given (images
             come back as images).
         """
@@ -386,13 +386,13 @@ best_validation_score_, offset_, net_, n_features_in_, feature_names_in_
 
         Parameters
         ----------
-        start, stop : array-like of shape (n_components_,)
+        start, stop : array-like of shape (n_components,)
             The ends of the line, included.
         n_points : int, default=10
 
         Returns
         -------
-        X_line : ndarray of shape (n_points, n_features) or (n_points, *image)
+        X_line : ndarray of shape (n_points, n_features) or (n_points, C, H, W)
         """
         check_is_fitted(self)
         n_points = _check_count(n_points, "n_points")
@@ -431,7 +431,7 @@ best_validation_score_, offset_, net_, n_features_in_, feature_names_in_
         Returns
         -------
         grid : ndarray of shape (n_points, n_points, n_features) or \
-(n_points, n_points, *image)
+(n_points, n_points, C, H, W)
             ``grid[i, j]`` decodes the point whose ``dims[0]`` coordinate is
             the ``i``-th value and whose ``dims[1]`` coordinate is the
             ``j``-th.

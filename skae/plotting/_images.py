@@ -34,7 +34,7 @@ class ReconstructionDisplay:
 
     Parameters
     ----------
-    originals : ndarray of shape (n_samples, n_features) or (n_samples, *image)
+    originals : ndarray of shape (n_samples, n_features) or (n_samples, H, W)
         The samples.
     reconstructions : ndarray of the same shape
         Their reconstructions.
@@ -228,7 +228,7 @@ class GeneratedSamplesDisplay:
 
     Parameters
     ----------
-    samples : ndarray of shape (n_rows, n_cols, n_features) or (n_rows, n_cols, *image)
+    samples : ndarray of shape (n_rows, n_cols, n_features) or (n_rows, n_cols, H, W)
         The samples, in grid order.
     image_shape : tuple of int or None, default=None
         ``(height, width)`` or ``(channels, height, width)``; None when
