@@ -394,3 +394,15 @@ def test_displays_draw_into_subfigures(digits_ae, digits_vae, cancer):
     ReconstructionDisplay.from_estimator(ae, X, n_samples=2, image_shape=(8, 8), ax=third.subplots())
     # 2 + (1 bounding + 4) + (1 bounding + 4) axes
     assert len(fig.get_axes()) == 12
+
+
+def test_displays_take_nested_lists(digits_ae):
+    ae, X, _ = digits_ae
+    rows = X[:5].tolist()
+    display = ReconstructionDisplay.from_estimator(ae, rows, n_samples=2, image_shape=(8, 8))
+    assert [ax.get_title() for ax in display.axes_[0]] == ["0", "1"]
+    errors = FeatureErrorDisplay.from_estimator(ae, rows, n_samples=2).errors
+    assert errors.shape == (2, 64)
+    np.testing.assert_allclose(
+        errors.to_numpy(), ae.reconstruction_error(X[errors.index], per_feature=True), rtol=1e-6
+    )

@@ -218,7 +218,7 @@ class FeatureErrorDisplay:
         subset = take(X, positions)
         errors = rows_of(estimator.reconstruction_error(subset, per_feature=True))
         columns = feature_names(estimator, X, errors.shape[1])
-        index = X.index[positions] if hasattr(X, "index") else positions
+        index = X.index[positions] if hasattr(X, "iloc") else positions
         frame = pd.DataFrame(errors, columns=columns, index=index)
         display = cls(frame, n_features=n_features, estimator_name=estimator_name(estimator))
         return display.plot(ax=ax)

@@ -139,7 +139,7 @@ class ReconstructionDisplay:
         originals = rows_of(subset)
         shape = image_shape_for(estimator, X, image_shape)
         names = None if shape is not None else feature_names(estimator, X, originals.shape[1])
-        sample_names = [str(i) for i in (X.index[positions] if hasattr(X, "index") else positions)]
+        sample_names = [str(i) for i in (X.index[positions] if hasattr(X, "iloc") else positions)]
         display = cls(
             originals,
             rows_of(reconstructions),
