@@ -383,7 +383,7 @@ def test_plotting_without_matplotlib_says_how_to_install_it(digits_ae, monkeypat
 
 
 def test_displays_draw_into_subfigures(digits_ae, digits_vae, cancer):
-    ae, X, y = digits_ae
+    ae, X, _y = digits_ae
     det, table, _ = cancer
     fig = plt.figure(layout="constrained")
     first, second, third = fig.subfigures(1, 3)
@@ -391,7 +391,9 @@ def test_displays_draw_into_subfigures(digits_ae, digits_vae, cancer):
     GeneratedSamplesDisplay.from_estimator(
         digits_vae, n_samples=4, image_shape=(8, 8), ax=second.subplots()
     )
-    ReconstructionDisplay.from_estimator(ae, X, n_samples=2, image_shape=(8, 8), ax=third.subplots())
+    ReconstructionDisplay.from_estimator(
+        ae, X, n_samples=2, image_shape=(8, 8), ax=third.subplots()
+    )
     # 2 + (1 bounding + 4) + (1 bounding + 4) axes
     assert len(fig.get_axes()) == 12
 
