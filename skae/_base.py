@@ -26,6 +26,7 @@ from sklearn.base import (
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 
+from . import _outlier
 from ._net import (
     AutoencoderNet,
     FitData,
@@ -298,12 +299,21 @@ class BaseAutoencoder(
         return self
 
     def _training_scores(self, X):
-        """Fit the outlier statistics and score the training data; None if not finite."""
+        """Fit the outlier statistics and score the training data; None if not finite.
+
+        The hybrid score's statistics, and the scores that set ``offset_``,
+        come from at most ``MAX_STATS_SAMPLES`` training samples, a seeded
+        subsample of larger training sets.
+        """
         if self._hybrid_score:
+            random_state = check_random_state(self._split_seed)
+            if len(X) > _outlier.MAX_STATS_SAMPLES:
+                rows = random_state.choice(len(X), _outlier.MAX_STATS_SAMPLES, replace=False)
+                X = X[np.sort(rows)]
             errors = self._map(X, _squared_errors, (X.shape[1],))
             if not np.isfinite(errors).all():
                 return None
-            self._fit_outlier_stats(X, errors)
+            self._fit_outlier_stats(X, errors, random_state)
             del errors
         scores = self._score_samples(X)
         return scores if np.isfinite(scores).all() else None
@@ -352,10 +362,10 @@ class BaseAutoencoder(
     def _hybrid_score(self):
         return getattr(self, "outlier_score", "reconstruction") == "hybrid"
 
-    def _fit_outlier_stats(self, X, errors):
+    def _fit_outlier_stats(self, X, errors, random_state):
         """Estimate the hybrid score's statistics from the training data and its errors."""
         codes = self._map(X, _encode, (self.n_components_,))
-        stats = fit_outlier_stats(errors, codes, check_random_state(self._split_seed))
+        stats = fit_outlier_stats(errors, codes, random_state)
         device_stats = torch_stats(stats, self.net_.device)
         components = self._map(
             X,

@@ -163,7 +163,9 @@ class Autoencoder(BaseAutoencoder):
         ``"reference_codes"`` (at most 2,000 training codes, a random
         subsample of larger training sets) and
         ``"n_neighbors"``, and the ``"center"`` and ``"spread"`` of the four
-        components over the training data.
+        components over the training data. Training sets of more than
+        20,000 samples are represented by a seeded subsample of 20,000,
+        which also sets ``offset_``.
 
     net_ : skorch.NeuralNet
         The fitted skorch net; the torch module is ``net_.module_`` and the

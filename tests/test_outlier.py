@@ -106,6 +106,26 @@ def test_large_training_sets_keep_a_subsample_of_reference_codes(monkeypatch, bl
     assert ae.outlier_stats_["n_neighbors"] == 39
 
 
+def test_large_training_sets_estimate_the_statistics_from_a_subsample(monkeypatch):
+    monkeypatch.setattr(skae._outlier, "MAX_STATS_SAMPLES", 150)
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(600, 6)) @ rng.normal(size=(6, 6))
+    params = dict(FAST, contamination=0.1)
+    ae = Autoencoder(3, **params).fit(X)
+    # all 150 subsampled codes are references (fewer than MAX_REFERENCE)
+    assert ae.outlier_stats_["reference_codes"].shape == (150, 3)
+    # the threshold comes from the subsample, so flags about 10% of all the data
+    assert 0.05 <= np.mean(ae.predict(X) == -1) <= 0.15
+    again = Autoencoder(3, **params).fit(X)
+    np.testing.assert_array_equal(again.score_samples(X), ae.score_samples(X))
+    # the same network scored with statistics from all 600 samples ranks alike
+    monkeypatch.setattr(skae._outlier, "MAX_STATS_SAMPLES", 10_000)
+    full = Autoencoder(3, **params).fit(X)
+    assert full.outlier_stats_["reference_codes"].shape == (600, 3)
+    correlation = np.corrcoef(full.score_samples(X), ae.score_samples(X))[0, 1]
+    assert correlation > 0.9
+
+
 def test_constant_data_scores_finitely():
     X = np.ones((30, 4))
     ae = Autoencoder(2, **FAST).fit(X)
