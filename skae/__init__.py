@@ -10,6 +10,7 @@ from ._convolutional import ConvAutoencoder
 from ._denoising import DenoisingAutoencoder
 from ._dense import Autoencoder
 from ._sparse import SparseAutoencoder
+from ._streaming import fit_stream
 from ._variational import VariationalAutoencoder
 
 __version__ = "0.1.0.dev0"
@@ -22,4 +23,5 @@ __all__ = [
     "SparseAutoencoder",
     "VariationalAutoencoder",
     "__version__",
+    "fit_stream",
 ]

@@ -248,7 +248,9 @@ class BaseAutoencoder(
         """
         return self._fit(X, partial=True)
 
-    def _fit(self, X, partial):
+    def _fit(self, X, partial, threshold=True):
+        """Train on ``X``; with ``threshold=False``, leave ``offset_`` and the
+        outlier statistics to a later :meth:`_fit_threshold` (streaming)."""
         first_call = not hasattr(self, "net_") or not (partial or self.warm_start)
         X, sample_shape = self._to_rows(X, reset=first_call)
         X = check_X(self, X, reset=first_call)
@@ -284,6 +286,9 @@ class BaseAutoencoder(
         diverged = guard.diverged_
         if diverged and first_call and guard.epochs_confirmed_ == 0:
             self._diverged_from_the_start()
+        if not threshold:
+            self._warn_training_end(guard, diverged, epochs, holdout, partial)
+            return self
         scores = self._training_scores(X)
         if scores is None and not diverged:
             # the last step gave finite losses but weights that overflow: go back
@@ -295,6 +300,19 @@ class BaseAutoencoder(
         if scores is None:
             _overflow_error(X)
         self._warn_training_end(guard, diverged, epochs, holdout, partial)
+        self.offset_ = self._offset(scores)
+        return self
+
+    def _validated_rows(self, X):
+        """Rows of ``X`` checked against the fitted data, as :meth:`partial_fit` sees them."""
+        X, _ = self._to_rows(X, reset=False)
+        return check_X(self, X, reset=False)
+
+    def _fit_threshold(self, X):
+        """Set ``offset_`` (and the hybrid score's statistics) from training rows ``X``."""
+        scores = self._training_scores(X)
+        if scores is None:
+            _overflow_error(X)
         self.offset_ = self._offset(scores)
         return self
 

@@ -1,0 +1,220 @@
+"""Training on data larger than memory: ``partial_fit`` over chunks, several passes."""
+
+import itertools
+import mmap
+import os
+from numbers import Integral
+
+import numpy as np
+
+from . import _outlier
+
+__all__ = ["fit_stream"]
+
+CHUNK_BYTES = 64 * 2**20
+"""Size of one chunk in float32 when ``chunk_size="auto"``: 64 MiB."""
+
+
+def fit_stream(estimator, X, *, n_epochs=1, chunk_size="auto"):
+    """Train an autoencoder on data too large for memory, chunk by chunk.
+
+    Each pass over the data calls ``estimator.partial_fit`` on successive
+    chunks of rows, so only one chunk is in memory at a time; the optimizer
+    state carries over from chunk to chunk and from pass to pass. After the
+    last pass, the outlier threshold ``offset_`` (and the hybrid score's
+    statistics) are estimated from a uniform random sample of at most
+    20,000 rows of the whole stream, rather than from the last chunk.
+
+    The result is deterministic for a given ``random_state`` of the
+    estimator and a given chunking.
+
+    Parameters
+    ----------
+    estimator : skae estimator
+        Trained in place. If it is already fitted, training continues from
+        its weights (the chunks must have its number of features).
+    X : array-like, str, path-like, dask array or callable
+        The data:
+
+        * an array of shape (n_samples, n_features), including a
+          ``numpy.memmap`` (``np.load(path, mmap_mode="r")``) or a
+          DataFrame: sliced into chunks of ``chunk_size`` rows; a memmap's
+          pages are released after each chunk, so the file does not stay
+          resident in memory;
+        * the path of a ``.npy`` file: read chunk by chunk from disk;
+        * a dask array: each chunk is computed in turn (by default the
+          array's own row chunks);
+        * a callable returning an iterable of chunks, called once per pass
+          (for readers and generators that can not be restarted).
+    n_epochs : int, default=1
+        Passes over the data.
+    chunk_size : int or "auto", default="auto"
+        Rows per chunk. ``"auto"`` takes 64 MiB of float32 per chunk (a dask
+        array's own row chunks). Ignored for a callable.
+
+    Returns
+    -------
+    estimator : skae estimator
+        The fitted estimator.
+
+    See Also
+    --------
+    skae.Autoencoder.partial_fit : Train one epoch on one chunk.
+
+    Notes
+    -----
+    Every ``partial_fit`` call is one epoch over its chunk, so ``n_iter_``
+    and ``loss_curve_`` count chunks. With the same number of optimizer
+    steps, training on chunks in order reaches about the reconstruction
+    error of a ``fit`` on all the data (the batches of a ``fit`` are drawn
+    from the whole data set, a chunk's only from the chunk); shuffle the
+    rows on disk if they are ordered (by time, by class).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skae import Autoencoder, fit_stream
+    >>> X = np.random.default_rng(0).normal(size=(5000, 10)).astype(np.float32)
+    >>> ae = fit_stream(Autoencoder(3, random_state=0), X, n_epochs=2, chunk_size=1000)
+    >>> ae.n_iter_
+    10
+    """
+    if not hasattr(estimator, "partial_fit"):
+        raise TypeError(
+            f"fit_stream trains an estimator with a partial_fit method; got "
+            f"{type(estimator).__name__}."
+        )
+    if isinstance(n_epochs, bool) or not isinstance(n_epochs, Integral) or n_epochs < 1:
+        raise ValueError(f"n_epochs must be an integer >= 1; got {n_epochs!r}.")
+    if chunk_size != "auto" and (
+        isinstance(chunk_size, bool) or not isinstance(chunk_size, Integral) or chunk_size < 1
+    ):
+        raise ValueError(f"chunk_size must be 'auto' or an integer >= 1; got {chunk_size!r}.")
+    source = _source(X, chunk_size)
+    reservoir = None
+    for epoch in range(n_epochs):
+        last_pass = epoch == n_epochs - 1
+        n_chunks = 0
+        for chunk in source():
+            if len(chunk) == 0:
+                continue
+            estimator._fit(chunk, partial=True, threshold=False)
+            n_chunks += 1
+            if last_pass:
+                if reservoir is None:
+                    reservoir = _Reservoir(_outlier.MAX_STATS_SAMPLES, estimator._split_seed)
+                reservoir.add(estimator, chunk)
+            _release(chunk)
+        if n_chunks == 0:
+            raise ValueError("X holds no rows: fit_stream got no chunk with any sample.")
+    return estimator._fit_threshold(reservoir.rows())
+
+
+class _Reservoir:
+    """A uniform sample without replacement of at most ``size`` rows of a stream.
+
+    Each row gets a random key; the rows with the ``size`` smallest keys are
+    kept, which is a uniform sample of every row seen.
+    """
+
+    def __init__(self, size, seed):
+        self.size = size
+        self.rng = np.random.default_rng(seed)
+        self.keys = np.empty(0)
+        self.kept = None
+
+    def add(self, estimator, chunk):
+        keys = self.rng.random(len(chunk))
+        merged = np.concatenate([self.keys, keys])
+        if len(merged) > self.size:
+            keep = np.sort(np.argpartition(merged, self.size - 1)[: self.size])
+        else:
+            keep = np.arange(len(merged))
+        n_old = len(self.keys)
+        new = keep[keep >= n_old] - n_old
+        rows = estimator._validated_rows(_take(chunk, new))
+        old = keep[keep < n_old]
+        self.kept = rows if self.kept is None else np.concatenate([self.kept[old], rows])
+        self.keys = merged[keep]
+
+    def rows(self):
+        return self.kept
+
+
+def _take(chunk, positions):
+    if hasattr(chunk, "iloc"):
+        return chunk.iloc[positions]
+    return np.asarray(chunk)[positions]
+
+
+def _source(X, chunk_size):
+    """A function returning one pass's iterator of chunks."""
+    if callable(X) and not hasattr(X, "shape"):
+        return X
+    if isinstance(X, str | os.PathLike):
+        return lambda: _npy_chunks(os.fspath(X), chunk_size)
+    shape = getattr(X, "shape", None)
+    if shape is None or len(shape) < 2:
+        raise ValueError(
+            "X must be a 2-D array-like (or images for an image estimator), the path of a "
+            f".npy file, a dask array or a callable returning chunks; got {type(X).__name__}"
+            + ("" if shape is None else f" of shape {tuple(shape)}")
+            + "."
+        )
+    n_samples = shape[0]
+    if hasattr(X, "compute") and hasattr(X, "chunks"):
+        if chunk_size == "auto":
+            bounds = np.cumsum((0, *X.chunks[0]))
+        else:
+            bounds = _bounds(n_samples, chunk_size)
+        return lambda: (X[a:b].compute() for a, b in itertools.pairwise(bounds))
+    if chunk_size == "auto":
+        chunk_size = _auto_rows(int(np.prod(shape[1:])))
+    bounds = _bounds(n_samples, chunk_size)
+    if hasattr(X, "iloc"):
+        return lambda: (X.iloc[a:b] for a, b in itertools.pairwise(bounds))
+    return lambda: (X[a:b] for a, b in itertools.pairwise(bounds))
+
+
+def _auto_rows(n_features):
+    return max(1, CHUNK_BYTES // (4 * max(1, n_features)))
+
+
+def _bounds(n_samples, chunk_size):
+    return np.append(np.arange(0, n_samples, chunk_size), n_samples)
+
+
+def _npy_chunks(path, chunk_size):
+    """Read a .npy file's rows chunk by chunk, without mapping it into memory."""
+    with open(path, "rb") as file:
+        version = np.lib.format.read_magic(file)
+        if version == (1, 0):
+            shape, fortran_order, dtype = np.lib.format.read_array_header_1_0(file)
+        else:
+            shape, fortran_order, dtype = np.lib.format.read_array_header_2_0(file)
+        if fortran_order or len(shape) < 2 or dtype.hasobject:
+            raise ValueError(
+                f"{path} must hold a C-ordered numeric array of at least 2 dimensions; it "
+                f"holds shape {shape}, dtype {dtype}"
+                + (", Fortran order" if fortran_order else "")
+                + "."
+            )
+        row_shape = shape[1:]
+        row_values = int(np.prod(row_shape))
+        rows = _auto_rows(row_values) if chunk_size == "auto" else chunk_size
+        for start in range(0, shape[0], rows):
+            n = min(rows, shape[0] - start)
+            chunk = np.fromfile(file, dtype=dtype, count=n * row_values)
+            if chunk.size != n * row_values:
+                raise ValueError(f"{path} ends before its header's {shape[0]} rows.")
+            yield chunk.reshape(n, *row_shape)
+
+
+def _release(chunk):
+    """Drop a memory-mapped chunk's pages from this process's resident memory."""
+    base = chunk
+    while base is not None and not isinstance(base, np.memmap):
+        base = getattr(base, "base", None)
+    handle = getattr(base, "_mmap", None)
+    if isinstance(handle, mmap.mmap) and hasattr(mmap, "MADV_DONTNEED"):
+        handle.madvise(mmap.MADV_DONTNEED)
