@@ -1,0 +1,70 @@
+"""Training and inference on a CUDA GPU. Skipped on machines without one."""
+
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+import torch
+from _variants import VARIANTS
+from sklearn.exceptions import ConvergenceWarning
+
+from skae import VariationalAutoencoder
+
+pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+
+
+def _images_or_rows(cls, X):
+    return X.reshape(-1, 1, 8, 8) if cls.__name__ == "ConvAutoencoder" else X
+
+
+@pytest.fixture(scope="module")
+def X():
+    from sklearn.datasets import load_digits
+
+    return (load_digits().data[:400] / 16).astype(np.float32)
+
+
+def _fit(cls, X, device):
+    model = cls(n_components=4, max_iter=3, random_state=0, device=device)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return model.fit(_images_or_rows(cls, X))
+
+
+@pytest.mark.parametrize("cls", VARIANTS, ids=lambda c: c.__name__)
+def test_fit_and_infer_on_the_gpu_with_numpy_out(cls, X):
+    model = _fit(cls, X, "cuda")
+    assert next(model.net_.module_.parameters()).is_cuda
+    data = _images_or_rows(cls, X)
+    codes = model.transform(data)
+    assert isinstance(codes, np.ndarray) and codes.dtype == np.float32
+    assert codes.shape == (len(X), 4)
+    back = model.inverse_transform(codes)
+    assert isinstance(back, np.ndarray) and back.shape == data.shape
+    scores = model.score_samples(data)
+    assert isinstance(scores, np.ndarray) and np.isfinite(scores).all()
+    assert set(np.unique(model.predict(data))) <= {-1, 1}
+
+
+@pytest.mark.parametrize("cls", VARIANTS, ids=lambda c: c.__name__)
+def test_gpu_and_cpu_fits_agree_closely(cls, X):
+    gpu, cpu = _fit(cls, X, "cuda"), _fit(cls, X, "cpu")
+    data = _images_or_rows(cls, X)
+    np.testing.assert_allclose(gpu.transform(data), cpu.transform(data), rtol=1e-2, atol=1e-3)
+
+
+def test_auto_takes_the_gpu(X):
+    model = _fit(VariationalAutoencoder, X, "auto")
+    assert str(model.net_.device).startswith("cuda")
+
+
+def test_a_gpu_model_loads_on_a_cpu_only_machine(X, monkeypatch):
+    model = _fit(VariationalAutoencoder, X, "cuda")
+    expected = model.transform(X)
+    payload = pickle.dumps(model)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.warns(UserWarning, match="loaded on the CPU"):
+        loaded = pickle.loads(payload)
+    assert not next(loaded.net_.module_.parameters()).is_cuda
+    np.testing.assert_allclose(loaded.transform(X), expected, rtol=1e-5, atol=1e-6)
