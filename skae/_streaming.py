@@ -132,9 +132,12 @@ class _Reservoir:
             keep = np.arange(len(merged))
         n_old = len(self.keys)
         new = keep[keep >= n_old] - n_old
-        rows = estimator._validated_rows(_take(chunk, new))
         old = keep[keep < n_old]
-        self.kept = rows if self.kept is None else np.concatenate([self.kept[old], rows])
+        if len(new):
+            rows = estimator._validated_rows(_take(chunk, new))
+            self.kept = rows if self.kept is None else np.concatenate([self.kept[old], rows])
+        else:
+            self.kept = self.kept[old]
         self.keys = merged[keep]
 
     def rows(self):

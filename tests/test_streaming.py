@@ -110,6 +110,26 @@ def test_the_threshold_comes_from_a_sample_of_the_whole_stream(data, monkeypatch
     assert np.mean(last_chunk_only.predict(ordered) == -1) < 0.05
 
 
+def test_the_sample_is_uniform_when_most_chunks_add_nothing(monkeypatch):
+    monkeypatch.setattr(skae._outlier, "MAX_STATS_SAMPLES", 5)
+    X = np.arange(2400 * 2, dtype=np.float32).reshape(2400, 2)
+    kept = []
+    original = Autoencoder._fit_threshold
+
+    def spy(self, rows):
+        kept.append(rows.copy())
+        return original(self, rows)
+
+    monkeypatch.setattr(Autoencoder, "_fit_threshold", spy)
+    fit_stream(Autoencoder(**PARAMS), X, chunk_size=10)
+    (rows,) = kept
+    assert rows.shape == (5, 2)
+    # distinct rows of X, spread over the stream rather than all from the last chunks
+    positions = rows[:, 0] // 2
+    assert len(set(positions)) == 5
+    assert positions.min() < 2000
+
+
 def test_memmap_and_npy_file_stream_like_the_array(data, tmp_path):
     X, X_test = data
     path = tmp_path / "X.npy"
