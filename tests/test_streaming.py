@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from _variants import VARIANTS
 from sklearn.exceptions import ConvergenceWarning
 
 import skae
@@ -56,6 +57,22 @@ def test_fit_stream_is_partial_fit_on_each_chunk_in_turn(data):
             by_hand.partial_fit(X[start : start + 700])
     np.testing.assert_array_equal(streamed.transform(X_test), by_hand.transform(X_test))
     assert streamed.loss_curve_ == by_hand.loss_curve_
+
+
+@pytest.mark.parametrize("cls", VARIANTS, ids=lambda c: c.__name__)
+def test_every_variant_streams(cls):
+    X = np.random.default_rng(0).uniform(size=(600, 16)).astype(np.float32)
+    params = dict(n_components=3, batch_size=50, random_state=0)
+    if cls is ConvAutoencoder:
+        params["image_shape"] = (1, 4, 4)
+    streamed = fit_stream(cls(**params), X, chunk_size=250)
+    by_hand = cls(**params)
+    for start in range(0, 600, 250):
+        by_hand.partial_fit(X[start : start + 250])
+    assert streamed.n_iter_ == 3
+    np.testing.assert_array_equal(streamed.transform(X), by_hand.transform(X))
+    assert np.isfinite(streamed.offset_)
+    assert 0 < np.mean(streamed.predict(X) == -1) < 0.5
 
 
 def test_fit_stream_is_deterministic(data):
