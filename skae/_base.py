@@ -10,6 +10,7 @@ score (:meth:`_score_batch`).
 
 import copy
 import math
+import os
 import warnings
 from abc import ABCMeta, abstractmethod
 from functools import partial
@@ -30,6 +31,8 @@ from . import _outlier
 from ._net import (
     AutoencoderNet,
     FitData,
+    broadcast_seeds,
+    distributed_world,
     export_net_state,
     make_callbacks,
     map_batches,
@@ -409,8 +412,9 @@ class BaseAutoencoder(
             self.loss_ = self.loss
         device = self._resolve_device()
         rng = check_random_state(self.random_state)
-        init_seed, shuffle_seed, split_seed, noise_seed = rng.randint(
-            np.iinfo(np.int32).max, size=4
+        # in data-parallel training every process takes rank 0's seeds
+        init_seed, shuffle_seed, split_seed, noise_seed = broadcast_seeds(
+            rng.randint(np.iinfo(np.int32).max, size=4)
         )
         self._split_seed = int(split_seed)
 
@@ -488,14 +492,18 @@ class BaseAutoencoder(
         return restore_net_state(net, state)
 
     def _resolve_device(self):
-        if self.device == "auto":
-            return "cuda" if torch.cuda.is_available() else "cpu"
-        if self.device == "cuda" and not torch.cuda.is_available():
+        device = self.device
+        if device == "auto":
+            device = "cuda" if torch.cuda.is_available() else "cpu"
+        if device == "cuda" and not torch.cuda.is_available():
             raise ValueError(
                 "device='cuda' was requested but torch sees no CUDA GPU; use "
                 "device='cpu', or device='auto' to take a GPU only when there is one."
             )
-        return self.device
+        if device == "cuda" and distributed_world() is not None:
+            # one GPU per process: torchrun and accelerate launch set LOCAL_RANK
+            device = f"cuda:{int(os.environ.get('LOCAL_RANK', 0))}"
+        return device
 
     def _batch_size(self, n_samples):
         if self.batch_size == "auto":

@@ -32,6 +32,9 @@ __all__ = [
     "FitData",
     "KLWarmup",
     "TensorBatches",
+    "average_gradients",
+    "broadcast_seeds",
+    "distributed_world",
     "export_net_state",
     "make_callbacks",
     "map_batches",
@@ -60,6 +63,55 @@ class TensorDataset(torch.utils.data.Dataset):
         return self.X[i], self.X[i]
 
 
+def distributed_world():
+    """``(rank, world_size)`` inside a torch.distributed group of several processes, else None.
+
+    ``torchrun`` and ``accelerate launch`` start such processes; the script
+    (or ``accelerate.Accelerator()``) initialises the group.
+    """
+    dist = torch.distributed
+    if not (dist.is_available() and dist.is_initialized()):
+        return None
+    world = dist.get_world_size()
+    return (dist.get_rank(), world) if world > 1 else None
+
+
+def _collective_device():
+    if torch.distributed.get_backend() == "nccl":
+        return torch.device("cuda", torch.cuda.current_device())
+    return torch.device("cpu")
+
+
+def broadcast_seeds(seeds):
+    """Rank 0's ``seeds`` on every process of a distributed group (unchanged outside one)."""
+    if distributed_world() is None:
+        return [int(seed) for seed in seeds]
+    values = torch.tensor([int(seed) for seed in seeds], dtype=torch.int64)
+    values = values.to(_collective_device())
+    torch.distributed.broadcast(values, src=0)
+    return [int(seed) for seed in values.tolist()]
+
+
+def average_gradients(module, loss, world_size):
+    """Average the gradients and the loss over the processes, in one all-reduce.
+
+    Returns the averaged loss (detached), which every process then records,
+    so that stopping rules decide alike everywhere.
+    """
+    params = [p for p in module.parameters() if p.grad is not None]
+    flat = torch.cat([p.grad.reshape(-1) for p in params] + [loss.detach().reshape(1)])
+    device = flat.device
+    flat = flat.to(_collective_device())
+    torch.distributed.all_reduce(flat)
+    flat = flat.to(device) / world_size
+    offset = 0
+    for p in params:
+        n = p.numel()
+        p.grad.copy_(flat[offset : offset + n].view_as(p.grad))
+        offset += n
+    return flat[-1]
+
+
 class TensorBatches:
     """Mini-batches of rows of ``X``, in a fresh seeded order on every pass.
 
@@ -72,6 +124,15 @@ class TensorBatches:
         Whether each pass visits the rows in a new random order.
     generator : torch.Generator or None
         Source of the orders; required when ``shuffle`` is True.
+    shard : tuple of (int, int) or None
+        ``(rank, world_size)`` for data-parallel training: every process
+        draws the same order, and at each step process ``rank`` takes the
+        ``rank``-th of ``world_size`` consecutive batches, so one step of all
+        the processes covers the rows of one batch of ``world_size *
+        batch_size`` rows. Every batch is full (the first rows of the order
+        are taken again to fill the last ones), so every process records
+        the same batch sizes and losses and its stopping rule decides as the
+        others' do.
 
     Notes
     -----
@@ -80,23 +141,43 @@ class TensorBatches:
     it is short, so fewer rows than ``batch_size`` still train.
     """
 
-    def __init__(self, X, batch_size, *, shuffle=False, generator=None):
+    def __init__(self, X, batch_size, *, shuffle=False, generator=None, shard=None):
         self.X = X
         self.batch_size = batch_size
         self.shuffle = shuffle
         self.generator = generator
+        self.shard = shard
 
     def __len__(self):
-        return -(-len(self.X) // self.batch_size)
+        if self.shard is None:
+            return -(-len(self.X) // self.batch_size)
+        return -(-len(self.X) // (self.batch_size * self.shard[1]))
 
     def __iter__(self):
         n_samples, batch_size = len(self.X), self.batch_size
+        if self.shard is not None:
+            yield from self._iter_shard()
+            return
         if not self.shuffle:
             for start in range(0, n_samples, batch_size):
                 yield self.X[start : start + batch_size], None
             return
         order = torch.randperm(n_samples, generator=self.generator)
         for start in range(0, n_samples, batch_size):
+            yield self.X.index_select(0, order[start : start + batch_size]), None
+
+    def _iter_shard(self):
+        rank, world = self.shard
+        n_samples, batch_size = len(self.X), self.batch_size
+        if self.shuffle:
+            order = torch.randperm(n_samples, generator=self.generator)
+        else:
+            order = torch.arange(n_samples)
+        needed = len(self) * batch_size * world
+        if needed > n_samples:
+            order = order.repeat(-(-needed // n_samples))[:needed]
+        for step in range(len(self)):
+            start = (step * world + rank) * batch_size
             yield self.X.index_select(0, order[start : start + batch_size]), None
 
 
@@ -144,6 +225,7 @@ class AutoencoderNet(NeuralNet):
 
     def initialize(self):
         super().initialize()
+        self.shard_ = distributed_world()
         self.generator_ = torch.Generator().manual_seed(self.shuffle_seed)
         # noise is drawn where the batch lives, so this generator follows the device
         self.noise_generator_ = torch.Generator(device=self.device).manual_seed(self.noise_seed)
@@ -151,13 +233,17 @@ class AutoencoderNet(NeuralNet):
 
     def train_step_single(self, batch, **fit_params):
         if self.corruption is None:
-            return super().train_step_single(batch, **fit_params)
-        self._set_training(True)
-        Xi, _ = unpack_data(batch)
-        y_pred = self.infer(self.corruption(Xi, self.noise_generator_), **fit_params)
-        loss = self.get_loss(y_pred, None, X=Xi, training=True)
-        loss.backward()
-        return {"loss": loss, "y_pred": y_pred}
+            step = super().train_step_single(batch, **fit_params)
+        else:
+            self._set_training(True)
+            Xi, _ = unpack_data(batch)
+            y_pred = self.infer(self.corruption(Xi, self.noise_generator_), **fit_params)
+            loss = self.get_loss(y_pred, None, X=Xi, training=True)
+            loss.backward()
+            step = {"loss": loss, "y_pred": y_pred}
+        if self.shard_ is not None:
+            step["loss"] = average_gradients(self.module_, step["loss"], self.shard_[1])
+        return step
 
     def _set_training(self, training=True):
         # skorch calls this before every batch; ``Module.train`` walks the whole
@@ -174,7 +260,11 @@ class AutoencoderNet(NeuralNet):
     def get_iterator(self, dataset, training=False):
         if training:
             return TensorBatches(
-                dataset.X, self.batch_size, shuffle=True, generator=self.generator_
+                dataset.X,
+                self.batch_size,
+                shuffle=True,
+                generator=self.generator_,
+                shard=self.shard_,
             )
         return TensorBatches(dataset.X, self.valid_batch_size)
 
@@ -203,7 +293,8 @@ class KLWarmup(Callback):
         self.n_epochs = n_epochs
 
     def on_train_begin(self, net, X=None, y=None, **kwargs):
-        self.n_batches_ = max(1, -(-len(X.train) // net.batch_size))
+        world = 1 if net.shard_ is None else net.shard_[1]
+        self.n_batches_ = max(1, -(-len(X.train) // (net.batch_size * world)))
 
     def on_batch_begin(self, net, batch=None, training=False, **kwargs):
         if not training:

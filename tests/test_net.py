@@ -108,3 +108,33 @@ def test_map_batches_reads_writable_float32_in_place():
         torch.nn.Identity(), X, lambda m, Xb: seen.append(Xb.data_ptr()) or Xb, out, batch_size=3
     )
     assert seen == [X.ctypes.data]
+
+
+def test_sharded_batches_split_each_global_batch_between_the_processes():
+    X = torch.arange(23, dtype=torch.float32)[:, None]
+    single = TensorBatches(X, 8, shuffle=True, generator=torch.Generator().manual_seed(3))
+    shards = [
+        TensorBatches(
+            X, 4, shuffle=True, generator=torch.Generator().manual_seed(3), shard=(rank, 2)
+        )
+        for rank in (0, 1)
+    ]
+    assert len(single) == len(shards[0]) == len(shards[1]) == 3
+    first, second = ([b for b, _ in shard] for shard in shards)
+    # every process's batch is full, as the last global batch is filled from the start
+    assert all(len(b) == 4 for b in first + second)
+    for step, (batch, _) in enumerate(single):
+        union = torch.cat([first[step], second[step]])
+        if step < 2:
+            torch.testing.assert_close(union, batch)
+        else:
+            torch.testing.assert_close(union[:7], batch)
+    # the filling rows are the first rows of the same order
+    torch.testing.assert_close(second[2][3:], first[0][:1])
+
+
+def test_sharded_batches_repeat_rows_when_the_data_are_smaller_than_one_step():
+    X = torch.arange(3, dtype=torch.float32)[:, None]
+    shards = [TensorBatches(X, 4, shard=(rank, 2)) for rank in (0, 1)]
+    rows = torch.cat([b for shard in shards for b, _ in shard]).ravel()
+    assert rows.tolist() == [0, 1, 2, 0, 1, 2, 0, 1]
