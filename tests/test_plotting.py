@@ -408,3 +408,19 @@ def test_displays_take_nested_lists(digits_ae):
     np.testing.assert_allclose(
         errors.to_numpy(), ae.reconstruction_error(X[errors.index], per_feature=True), rtol=1e-6
     )
+
+
+def test_latent_space_categories_take_distinct_colours(digits_ae):
+    from matplotlib import colormaps
+
+    ae, X, y = digits_ae
+    default = LatentSpaceDisplay.from_estimator(ae, X, y % 3)
+    # a qualitative map gives category i its i-th colour
+    for i in range(3):
+        assert default.scatter_.to_rgba(i) == pytest.approx(colormaps["tab10"](i))
+    # a continuous map spreads the categories over its whole range
+    spread = LatentSpaceDisplay(default.codes, labels=y % 3).plot(cmap="viridis")
+    for i in range(3):
+        assert spread.scatter_.to_rgba(i) == pytest.approx(colormaps["viridis"]((i + 0.5) / 3))
+    handles = spread.legend_.legend_handles
+    assert len({tuple(h.get_markerfacecolor()) for h in handles}) == 3

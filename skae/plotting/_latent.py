@@ -153,7 +153,7 @@ class LatentSpaceDisplay:
                     s=s,
                     alpha=alpha,
                     vmin=-0.5,
-                    vmax=max(len(categories), 10 if cmap == "tab10" else 20) - 0.5,
+                    vmax=_n_colors(cmap, len(categories)) - 0.5,
                 )
                 handles, _ = self.scatter_.legend_elements(num=list(range(len(categories))))
                 self.legend_ = ax.legend(
@@ -174,6 +174,14 @@ class LatentSpaceDisplay:
         if self.estimator_name:
             ax.set_title(f"{self.estimator_name}: codes")
         return self
+
+
+def _n_colors(cmap, n_categories):
+    """Colours spread over the categories: a qualitative map's own colours in order."""
+    import matplotlib
+
+    colors = matplotlib.colormaps[cmap].N if isinstance(cmap, str) else cmap.N
+    return colors if n_categories <= colors <= 20 else n_categories
 
 
 class LossCurveDisplay:
