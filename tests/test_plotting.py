@@ -248,6 +248,8 @@ def test_loss_curve_without_validation(digits_ae):
     assert display.validation_line_ is None
     assert display.best_line_ is None
     assert display.ax_.get_yscale() == "log"
+    ticks = display.ax_.get_xticks()
+    np.testing.assert_array_equal(ticks, np.round(ticks))
     with pytest.raises(ValueError, match="non-empty sequence"):
         LossCurveDisplay([]).plot()
 

@@ -286,6 +286,9 @@ class LossCurveDisplay:
             )
         if log_scale:
             ax.set_yscale("log")
+        from matplotlib.ticker import MaxNLocator
+
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlabel("epoch")
         ax.set_ylabel("loss")
         ax.legend()
