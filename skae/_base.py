@@ -527,6 +527,7 @@ class BaseAutoencoder(
         ``fit`` and a warm-started ``fit`` or a ``partial_fit`` takes effect.
         """
         net = self.net_
+        net.shard_ = distributed_world()
         net.batch_size = self._batch_size(n_train)
         net.verbose = self.verbose
         net.callbacks = self._callbacks(early_stopping)

@@ -15,6 +15,8 @@ one tensor:
   preallocated output, so no more than one batch of activations is alive.
 """
 
+import contextlib
+import contextvars
 import math
 from typing import NamedTuple
 
@@ -34,6 +36,7 @@ __all__ = [
     "TensorBatches",
     "average_gradients",
     "broadcast_seeds",
+    "data_parallel",
     "distributed_world",
     "export_net_state",
     "make_callbacks",
@@ -63,14 +66,54 @@ class TensorDataset(torch.utils.data.Dataset):
         return self.X[i], self.X[i]
 
 
-def distributed_world():
-    """``(rank, world_size)`` inside a torch.distributed group of several processes, else None.
+_DATA_PARALLEL = contextvars.ContextVar("skae_data_parallel", default=False)
 
-    ``torchrun`` and ``accelerate launch`` start such processes; the script
-    (or ``accelerate.Accelerator()``) initialises the group.
+
+@contextlib.contextmanager
+def data_parallel():
+    """Train one model over all the processes of a ``torch.distributed`` group.
+
+    Inside this context, every process of the group (started by ``torchrun``
+    or ``accelerate launch``) must make the same training calls on the same
+    data: each process takes its share of every step's batch, one
+    all-reduce per step averages the gradients and the loss, and the seeds
+    are rank 0's, so all the processes end with the same model. Outside it,
+    each process trains on its own, even in an initialised group.
+
+    Raises
+    ------
+    RuntimeError
+        When no ``torch.distributed`` process group is initialised.
+
+    Examples
+    --------
+    Run as ``torchrun --nproc_per_node 2 train.py``::
+
+        import torch.distributed as dist
+        import skae
+
+        dist.init_process_group()           # or accelerate.Accelerator()
+        with skae.data_parallel():
+            ae = skae.Autoencoder(device="cuda", random_state=0).fit(X)
     """
     dist = torch.distributed
     if not (dist.is_available() and dist.is_initialized()):
+        raise RuntimeError(
+            "data_parallel() needs an initialised torch.distributed process group: start "
+            "the script with torchrun or accelerate launch, and call "
+            "torch.distributed.init_process_group() (accelerate.Accelerator() does) first."
+        )
+    token = _DATA_PARALLEL.set(True)
+    try:
+        yield
+    finally:
+        _DATA_PARALLEL.reset(token)
+
+
+def distributed_world():
+    """``(rank, world_size)`` inside :func:`data_parallel` with several processes, else None."""
+    dist = torch.distributed
+    if not (_DATA_PARALLEL.get() and dist.is_available() and dist.is_initialized()):
         return None
     world = dist.get_world_size()
     return (dist.get_rank(), world) if world > 1 else None
@@ -225,7 +268,8 @@ class AutoencoderNet(NeuralNet):
 
     def initialize(self):
         super().initialize()
-        self.shard_ = distributed_world()
+        # set for each training call by the estimator (see data_parallel)
+        self.shard_ = None
         self.generator_ = torch.Generator().manual_seed(self.shuffle_seed)
         # noise is drawn where the batch lives, so this generator follows the device
         self.noise_generator_ = torch.Generator(device=self.device).manual_seed(self.noise_seed)

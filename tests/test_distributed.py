@@ -23,7 +23,7 @@ SCRIPT = textwrap.dedent(
     import torch.distributed as dist
     import torch.multiprocessing as mp
 
-    from skae import Autoencoder, DenoisingAutoencoder, VariationalAutoencoder
+    from skae import Autoencoder, DenoisingAutoencoder, VariationalAutoencoder, data_parallel
 
     CLASSES = {
         "Autoencoder": Autoencoder,
@@ -38,7 +38,7 @@ SCRIPT = textwrap.dedent(
         return (X + 0.1 * rng.normal(size=(400, 8))).astype(np.float32)
 
 
-    def fit(name, batch_size, random_state, early_stopping):
+    def fit(name, batch_size, random_state, early_stopping, rows=slice(None)):
         model = CLASSES[name](
             n_components=2, hidden_layer_sizes=(16,), batch_size=batch_size, alpha=0.0,
             max_iter=4, tol=0.0, n_iter_no_change=10, early_stopping=early_stopping,
@@ -46,7 +46,7 @@ SCRIPT = textwrap.dedent(
         )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return model.fit(data())
+            return model.fit(data()[rows])
 
 
     def worker(rank, folder, name, random_state, early_stopping):
@@ -54,7 +54,12 @@ SCRIPT = textwrap.dedent(
         dist.init_process_group(
             "gloo", init_method=f"file://{folder}/rendezvous", rank=rank, world_size=2
         )
-        model = fit(name, 50, random_state, early_stopping)
+        if name == "alone":
+            # outside data_parallel(), each process trains its own model, here on its own rows
+            model = fit("Autoencoder", 50, 0, False, rows=slice(rank * 200, rank * 200 + 200))
+        else:
+            with data_parallel():
+                model = fit(name, 50, random_state, early_stopping)
         np.save(f"{folder}/codes{rank}.npy", model.transform(data()))
         np.save(f"{folder}/loss{rank}.npy", np.array(model.loss_curve_))
         np.save(f"{folder}/offset{rank}.npy", np.array([model.offset_]))
@@ -65,7 +70,7 @@ SCRIPT = textwrap.dedent(
         folder, name, seed, early = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4] == "1"
         random_state = None if seed == "none" else int(seed)
         mp.spawn(worker, args=(folder, name, random_state, early), nprocs=2)
-        if random_state is not None:
+        if random_state is not None and name != "alone":
             torch.set_num_threads(1)
             single = fit(name, 100, random_state, early)
             np.save(f"{folder}/codes_single.npy", single.transform(data()))
@@ -109,3 +114,17 @@ def test_processes_agree_without_a_seed_and_with_early_stopping(tmp_path):
     out = _run(tmp_path, "Autoencoder", "none", early_stopping=True)
     np.testing.assert_array_equal(out["codes0"], out["codes1"])
     np.testing.assert_array_equal(out["loss0"], out["loss1"])
+
+
+def test_outside_data_parallel_each_process_trains_alone(tmp_path):
+    out = _run(tmp_path, "alone", 0)
+    assert not np.allclose(out["codes0"], out["codes1"])
+    assert "codes_single" not in out
+
+
+def test_data_parallel_needs_a_process_group():
+    from skae import data_parallel
+
+    message = r"needs an initialised torch\.distributed process group"
+    with pytest.raises(RuntimeError, match=message), data_parallel():
+        pass
