@@ -156,6 +156,8 @@ def _source(X, chunk_size):
         return X
     if isinstance(X, str | os.PathLike):
         return lambda: _npy_chunks(os.fspath(X), chunk_size)
+    if isinstance(X, list | tuple):
+        X = np.asarray(X)
     shape = getattr(X, "shape", None)
     if shape is None or len(shape) < 2:
         raise ValueError(

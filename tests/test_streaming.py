@@ -180,6 +180,13 @@ def test_dask_arrays_stream_by_their_chunks(data):
     np.testing.assert_array_equal(streamed.transform(X_test), expected.transform(X_test))
 
 
+def test_nested_lists_stream_like_the_array(data):
+    X, X_test = data
+    from_list = fit_stream(Autoencoder(**PARAMS), X[:1000].tolist(), chunk_size=400)
+    from_array = fit_stream(Autoencoder(**PARAMS), X[:1000], chunk_size=400)
+    np.testing.assert_array_equal(from_list.transform(X_test), from_array.transform(X_test))
+
+
 def test_dataframe_chunks_keep_the_column_names(data):
     X, _ = data
     frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(8)])
@@ -232,6 +239,8 @@ def test_fit_stream_input_errors(data, tmp_path):
         fit_stream(PCA(), X)
     with pytest.raises(ValueError, match=r"X must be a 2-D array-like .* of shape \(8,\)"):
         fit_stream(Autoencoder(**PARAMS), X[0])
+    with pytest.raises(ValueError, match=r"X must be a 2-D array-like .* got int\."):
+        fit_stream(Autoencoder(**PARAMS), 3)
     with pytest.raises(ValueError, match="X holds no rows"):
         fit_stream(Autoencoder(**PARAMS), X[:0])
     with pytest.raises(ValueError, match="X holds no rows"):
