@@ -203,6 +203,8 @@ def test_latent_space_pca_projection(digits_ae):
     [
         ({"dims": (0, 0)}, "dims must be two different code dimensions in \\[0, 4\\)"),
         ({"dims": (0, 4)}, "dims must be two different"),
+        ({"dims": (True, 0)}, "dims must be two different"),
+        ({"dims": 1}, "dims must be two different"),
         ({"projection": "tsne"}, "projection must be None or 'pca'"),
     ],
 )

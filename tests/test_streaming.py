@@ -249,9 +249,9 @@ def test_fit_stream_input_errors(data, tmp_path):
     np.save(path, np.asfortranarray(X))
     with pytest.raises(ValueError, match=r"C-ordered numeric array .* Fortran order"):
         fit_stream(Autoencoder(**PARAMS), path)
+    complete = tmp_path / "complete.npy"
+    np.save(complete, X)
     truncated = tmp_path / "truncated.npy"
-    truncated.write_bytes((tmp_path / "fortran.npy").read_bytes()[:-400])
-    np.save(path, X)
-    truncated.write_bytes(path.read_bytes()[:-400])
+    truncated.write_bytes(complete.read_bytes()[:-400])
     with pytest.raises(ValueError, match="ends before its header's 2400 rows"):
         fit_stream(Autoencoder(**PARAMS), truncated, chunk_size=1000)

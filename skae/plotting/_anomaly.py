@@ -11,6 +11,7 @@ from ._base import (
     feature_names,
     grid_axes,
     rows_of,
+    sample_labels,
     single_axes,
     take,
 )
@@ -218,7 +219,7 @@ class FeatureErrorDisplay:
         subset = take(X, positions)
         errors = rows_of(estimator.reconstruction_error(subset, per_feature=True))
         columns = feature_names(estimator, X, errors.shape[1])
-        index = X.index[positions] if hasattr(X, "iloc") else positions
+        index = sample_labels(X, positions)
         frame = pd.DataFrame(errors, columns=columns, index=index)
         display = cls(frame, n_features=n_features, estimator_name=estimator_name(estimator))
         return display.plot(ax=ax)

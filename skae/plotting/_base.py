@@ -154,6 +154,25 @@ def check_indices(indices, n_samples_total, n_samples, name="indices"):
     return indices % n_samples_total
 
 
+def check_dims(dims, n_components):
+    """Two different code dimensions in ``[0, n_components)``, as a list."""
+    dims = tuple(dims) if np.iterable(dims) else (dims,)
+    valid = len(dims) == 2 and dims[0] != dims[1]
+    valid = valid and all(
+        isinstance(d, Integral) and not isinstance(d, bool) and 0 <= d < n_components for d in dims
+    )
+    if not valid:
+        raise ValueError(
+            f"dims must be two different code dimensions in [0, {n_components}); got {dims!r}."
+        )
+    return [int(d) for d in dims]
+
+
+def sample_labels(X, positions):
+    """The index labels of rows of a DataFrame, or the positions themselves."""
+    return X.index[positions] if hasattr(X, "iloc") else positions
+
+
 def take(X, indices):
     """Rows of an array or a DataFrame (by position), keeping the container."""
     if hasattr(X, "iloc"):

@@ -8,12 +8,14 @@ from sklearn.utils.validation import check_is_fitted
 from ._base import (
     as_images,
     check_count,
+    check_dims,
     check_indices,
     estimator_name,
     feature_names,
     grid_axes,
     image_shape_for,
     rows_of,
+    sample_labels,
     take,
 )
 
@@ -139,7 +141,7 @@ class ReconstructionDisplay:
         originals = rows_of(subset)
         shape = image_shape_for(estimator, X, image_shape)
         names = None if shape is not None else feature_names(estimator, X, originals.shape[1])
-        sample_names = [str(i) for i in (X.index[positions] if hasattr(X, "iloc") else positions)]
+        sample_names = [str(i) for i in sample_labels(X, positions)]
         display = cls(
             originals,
             rows_of(reconstructions),
@@ -398,15 +400,7 @@ def _sweep(estimator, X, n_points, dims):
     n_points = check_count(n_points, "n_points")
     codes = np.asarray(estimator.transform(X), dtype=np.float64)
     n_components = codes.shape[1]
-    dims = tuple(dims)
-    if (
-        len(dims) != 2
-        or dims[0] == dims[1]
-        or not all(isinstance(d, int | np.integer) and 0 <= d < n_components for d in dims)
-    ):
-        raise ValueError(
-            f"dims must be two different code dimensions in [0, {n_components}); got {dims!r}."
-        )
+    dims = check_dims(dims, n_components)
     low, high = np.quantile(codes[:, dims], [0.05, 0.95], axis=0)
     rows = np.linspace(low[0], high[0], n_points)
     cols = np.linspace(low[1], high[1], n_points)

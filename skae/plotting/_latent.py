@@ -3,7 +3,7 @@
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
-from ._base import estimator_name, single_axes
+from ._base import check_dims, estimator_name, single_axes
 
 MAX_CATEGORIES = 20
 """Labels with at most this many distinct values get a legend, others a colour bar."""
@@ -93,17 +93,8 @@ class LatentSpaceDisplay:
                     f"A latent-space plot needs at least 2 code dimensions; "
                     f"{estimator_name(estimator)} has n_components_={n_components}."
                 )
-            dims = tuple(dims)
-            valid = len(dims) == 2 and dims[0] != dims[1]
-            valid = valid and all(
-                isinstance(d, int | np.integer) and 0 <= d < n_components for d in dims
-            )
-            if not valid:
-                raise ValueError(
-                    f"dims must be two different code dimensions in [0, {n_components}); "
-                    f"got {dims!r}."
-                )
-            plane = codes[:, list(dims)]
+            dims = check_dims(dims, n_components)
+            plane = codes[:, dims]
             names = estimator.get_feature_names_out()
             axis_labels = (str(names[dims[0]]), str(names[dims[1]]))
         else:
