@@ -9,7 +9,7 @@ from ._base import BaseAutoencoder
 from ._convolutional import ConvAutoencoder
 from ._denoising import DenoisingAutoencoder
 from ._dense import Autoencoder
-from ._net import data_parallel
+from ._distributed import data_parallel
 from ._sparse import SparseAutoencoder
 from ._streaming import fit_stream
 from ._variational import VariationalAutoencoder

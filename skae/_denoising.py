@@ -1,58 +1,14 @@
-"""The denoising autoencoder, and the corruption options every denoising variant shares."""
+"""The denoising autoencoder: a dense autoencoder trained on corrupted inputs."""
 
-from numbers import Real
+from ._base import BaseAutoencoder
+from ._docs import fill_doc
+from ._mixins import DenoisingMixin, DenseNetworkMixin
 
-from ._dense import Autoencoder
-from ._validation import Interval, StrOptions
-from .noise import NOISE_KINDS, Corruption
-
-__all__ = ["DenoisingAutoencoder", "DenoisingMixin"]
+__all__ = ["DenoisingAutoencoder"]
 
 
-class DenoisingMixin:
-    """Training-time corruption for estimators with ``noise`` and ``noise_level``.
-
-    Shared by :class:`DenoisingAutoencoder` and the convolutional
-    autoencoder. ``noise=None`` trains on clean inputs.
-    """
-
-    _noise_constraints = {
-        "noise": [StrOptions(set(NOISE_KINDS)), None],
-        "noise_level": [Interval(Real, 0, None, closed="left")],
-    }
-
-    def _make_corruption(self, X):
-        if self.noise is None:
-            return None
-        if self.noise != "gaussian" and self.noise_level > 1:
-            raise ValueError(
-                f"noise_level is the probability of corrupting each value with "
-                f"noise={self.noise!r}, so it must be at most 1; got {self.noise_level}."
-            )
-        if self.noise == "salt_pepper":
-            return Corruption(
-                "salt_pepper", self.noise_level, low=X.amin(dim=0), high=X.amax(dim=0)
-            )
-        clip = (0.0, 1.0) if self.loss_ == "bce" else None
-        return Corruption(self.noise, self.noise_level, clip=clip)
-
-    def denoise(self, X):
-        """Remove noise from ``X``: the reconstruction of the corrupted input.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Noisy samples.
-
-        Returns
-        -------
-        X_denoised : ndarray of shape (n_samples, n_features)
-            Same as :meth:`reconstruct`.
-        """
-        return self.reconstruct(X)
-
-
-class DenoisingAutoencoder(DenoisingMixin, Autoencoder):
+@fill_doc
+class DenoisingAutoencoder(DenoisingMixin, DenseNetworkMixin, BaseAutoencoder):
     """Dense autoencoder trained to reconstruct clean inputs from corrupted ones.
 
     During training only, each batch is corrupted before it enters the
@@ -60,7 +16,9 @@ class DenoisingAutoencoder(DenoisingMixin, Autoencoder):
     The noise comes from the estimator's own generator, seeded by
     ``random_state``, so a fit stays reproducible. A fitted model is
     deterministic: :meth:`transform`, :meth:`score_samples` and
-    :meth:`denoise` apply no noise.
+    :meth:`denoise` apply no noise. ``loss_curve_`` is the loss on the
+    corrupted training batches; with ``early_stopping``, the validation loss
+    is measured on clean inputs.
 
     Read more in the :doc:`user guide </user_guide>`.
 
@@ -77,24 +35,25 @@ class DenoisingAutoencoder(DenoisingMixin, Autoencoder):
         probability ``noise_level``, to its feature's minimum or maximum over
         the training data (half the time each). None trains without noise.
 
-    noise_level : float, default=0.2
-        Standard deviation of the Gaussian noise, or the probability of
-        corrupting a value (at most 1) for the other kinds.
+    %(noise)s
 
-    hidden_layer_sizes, activation, loss, batch_size, max_iter, \
-learning_rate_init, alpha, tol, early_stopping, validation_fraction, \
-n_iter_no_change, contamination, outlier_score, warm_start, random_state, \
-verbose, device, callbacks
-        As in :class:`Autoencoder`. With ``early_stopping``, the validation
-        loss is measured on clean inputs.
+    %(dense_network)s
+
+    %(loss)s
+
+    %(training)s
+
+    %(contamination)s
+
+    %(outlier_score)s
+
+    %(running)s
 
     Attributes
     ----------
-    n_components_, loss_, n_iter_, loss_curve_, validation_scores_, \
-best_validation_score_, offset_, outlier_stats_, net_, n_features_in_, \
-feature_names_in_
-        As in :class:`Autoencoder`. ``loss_curve_`` is the loss on the
-        corrupted training batches.
+    %(fitted)s
+
+    %(outlier_stats)s
 
     See Also
     --------
@@ -114,7 +73,8 @@ feature_names_in_
     """
 
     _parameter_constraints: dict = {
-        **Autoencoder._parameter_constraints,
+        **BaseAutoencoder._parameter_constraints,
+        **DenseNetworkMixin._dense_constraints,
         **DenoisingMixin._noise_constraints,
     }
 
@@ -143,26 +103,4 @@ feature_names_in_
         device="cpu",
         callbacks=None,
     ):
-        super().__init__(
-            n_components,
-            hidden_layer_sizes=hidden_layer_sizes,
-            activation=activation,
-            loss=loss,
-            batch_size=batch_size,
-            max_iter=max_iter,
-            learning_rate_init=learning_rate_init,
-            alpha=alpha,
-            tol=tol,
-            early_stopping=early_stopping,
-            validation_fraction=validation_fraction,
-            n_iter_no_change=n_iter_no_change,
-            contamination=contamination,
-            outlier_score=outlier_score,
-            warm_start=warm_start,
-            random_state=random_state,
-            verbose=verbose,
-            device=device,
-            callbacks=callbacks,
-        )
-        self.noise = noise
-        self.noise_level = noise_level
+        self._store_params(locals())

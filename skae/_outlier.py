@@ -41,9 +41,12 @@ __all__ = [
     "COMPONENTS",
     "MAX_STATS_SAMPLES",
     "WEIGHTS",
+    "errors_and_codes",
+    "fit_hybrid",
     "fit_outlier_stats",
-    "hybrid_components",
     "hybrid_scores",
+    "offset_from_scores",
+    "torch_stats",
 ]
 
 COMPONENTS = ("reconstruction", "gaussian", "mixture", "neighbors")
@@ -106,7 +109,7 @@ def _fit_gaussians(codes, n_gaussians, random_state):
 
 
 def fit_outlier_stats(errors, codes, random_state):
-    """Estimate from the training data what :func:`hybrid_components` needs.
+    """Estimate from the training data what the hybrid score needs.
 
     Parameters
     ----------
@@ -186,46 +189,94 @@ def _mixture_nll(z, log_weights, means, precisions_cholesky):
     return -torch.logsumexp(log_prob + log_det + log_weights, dim=1)
 
 
-def _neighbor_distance(codes, reference, n_neighbors, skip_nearest=False):
+def _neighbor_distances(codes, reference, n_neighbors):
     """Mean distance from each code to its ``n_neighbors`` nearest references.
 
-    With ``skip_nearest``, the nearest reference is left out (unless it is
-    the only one): for training codes, which are among the references, that
-    is the code itself.
+    Returns two columns: over the nearest ``n_neighbors``, and over the
+    ``n_neighbors`` after the nearest one (unless it is the only one). For
+    training codes, which are among the references, the second leaves out
+    the code itself; both come from one search.
     """
     rows = max(1, _DISTANCE_FLOATS // len(reference))
-    skip = int(skip_nearest and len(reference) > 1)
+    skip = int(len(reference) > 1)
     k = min(n_neighbors + skip, len(reference))
+    k_plain = min(n_neighbors, len(reference))
     out = []
     for start in range(0, len(codes), rows):
         distances = torch.cdist(
             codes[start : start + rows], reference, compute_mode="donot_use_mm_for_euclid_dist"
         )
         nearest = distances.topk(k, dim=1, largest=False, sorted=True).values
-        out.append(nearest[:, skip:].mean(dim=1))
+        out.append(
+            torch.stack([nearest[:, :k_plain].mean(dim=1), nearest[:, skip:].mean(dim=1)], 1)
+        )
     return torch.cat(out)
 
 
-def hybrid_components(module, X, stats, training=False):
-    """The four raw components of a batch, shape ``(len(X), 4)``; higher = more anomalous.
+def _components(errors, codes, stats, training=False):
+    """The four raw components from squared errors and codes; higher = more anomalous.
 
-    With ``training``, ``X`` holds training samples and each one's nearest
-    reference code (itself) is skipped.
+    With ``training``, the codes are training codes, and two neighbour
+    columns are returned, the last leaving each code's own reference out
+    (shape ``(n, 5)``); otherwise shape ``(n, 4)``.
     """
-    codes = module.encode(X)
-    errors = squared_error(module.decode(codes), X)
     reconstruction = (errors * stats["inverse_feature_scale"]).mean(dim=1)
     standardized = (codes - stats["code_mean"]) / stats["code_scale"]
     gaussian = _mixture_nll(standardized, **stats["gaussian"])
     mixture = _mixture_nll(standardized, **stats["mixture"])
-    neighbors = _neighbor_distance(
-        codes, stats["reference_codes"], stats["n_neighbors"], skip_nearest=training
-    )
-    return torch.stack([reconstruction, gaussian, mixture, neighbors], dim=1)
+    neighbors = _neighbor_distances(codes, stats["reference_codes"], stats["n_neighbors"])
+    if not training:
+        neighbors = neighbors[:, :1]
+    return torch.cat([torch.stack([reconstruction, gaussian, mixture], dim=1), neighbors], dim=1)
+
+
+def _weighted(components, stats):
+    z = (components - stats["center"]) / stats["spread"]
+    weights = stats["weights"]
+    return -(z @ weights) / weights.sum()
 
 
 def hybrid_scores(module, X, stats):
     """Hybrid scores of a batch, higher for more normal samples."""
-    z = (hybrid_components(module, X, stats) - stats["center"]) / stats["spread"]
-    weights = stats["weights"]
-    return -(z @ weights) / weights.sum()
+    codes = module.encode(X)
+    errors = squared_error(module.decode(codes), X)
+    return _weighted(_components(errors, codes, stats), stats)
+
+
+def errors_and_codes(module, X):
+    """Per-feature squared errors and codes of a batch, side by side: one pass for both."""
+    codes = module.encode(X)
+    return torch.cat([squared_error(module.decode(codes), X), codes], dim=1)
+
+
+def fit_hybrid(errors, codes, random_state, device):
+    """Fit the hybrid score on training errors and codes; return its stats and the scores.
+
+    The statistics are estimated from the training samples' errors and
+    codes; their components, standardised, give the training scores, with
+    no further pass through the network.
+
+    Returns
+    -------
+    stats : dict of ndarrays
+    scores : ndarray of shape (n_samples,)
+        The training samples' :func:`hybrid_scores`.
+    """
+    stats = fit_outlier_stats(errors, codes, random_state)
+    device_stats = torch_stats(stats, device)
+    errors_t = torch.as_tensor(errors, dtype=torch.float32, device=device)
+    codes_t = torch.as_tensor(codes, dtype=torch.float32, device=device)
+    components = _components(errors_t, codes_t, device_stats, training=True)
+    # the centre and spread from the components with each code's own reference left out
+    set_standardization(stats, components[:, [0, 1, 2, 4]].cpu().numpy().astype(errors.dtype))
+    device_stats = torch_stats(stats, device)
+    scores = _weighted(components[:, :4], device_stats).cpu().numpy().astype(errors.dtype)
+    return stats, scores
+
+
+def offset_from_scores(scores, contamination):
+    """Threshold on ``score_samples`` below which a sample is an outlier."""
+    if contamination == "auto":
+        q1, q3 = np.percentile(-scores, [25, 75])
+        return -(q3 + 1.5 * (q3 - q1))
+    return np.percentile(scores, 100.0 * contamination)

@@ -1,11 +1,12 @@
 """The sparse autoencoder: a dense autoencoder with a sparsity penalty on its code."""
 
-from functools import partial
 from numbers import Real
 
 import numpy as np
 
-from ._dense import Autoencoder
+from ._base import BaseAutoencoder
+from ._docs import fill_doc
+from ._mixins import DenseNetworkMixin
 from ._validation import Interval, StrOptions
 from .losses import SPARSITY_PENALTIES, SparseReconstructionLoss
 
@@ -14,13 +15,16 @@ __all__ = ["SparseAutoencoder"]
 _CODE_ACTIVATION = {"l1": "relu", "kl": "sigmoid"}
 
 
-class SparseAutoencoder(Autoencoder):
+@fill_doc
+class SparseAutoencoder(DenseNetworkMixin, BaseAutoencoder):
     """Dense autoencoder whose codes are pushed towards sparsity.
 
     A penalty on the code activations is added to the reconstruction loss,
     so that each sample is described by few active code units. The penalty
-    applies only while training; :meth:`score_samples` remains the negative
-    reconstruction error, so that scores compare with the other variants.
+    applies only while training; :meth:`score_samples` is the default
+    outlier score of the dense autoencoders (``outlier_score``), and
+    :meth:`score` the negative reconstruction error, as for the other
+    variants. ``loss_curve_`` includes the penalty.
 
     Read more in the :doc:`user guide </user_guide>`.
 
@@ -49,18 +53,23 @@ class SparseAutoencoder(Autoencoder):
     sparsity_target : float in (0, 1), default=0.05
         Target mean activation of each code unit (``"kl"`` only).
 
-    hidden_layer_sizes, activation, loss, batch_size, max_iter, \
-learning_rate_init, alpha, tol, early_stopping, validation_fraction, \
-n_iter_no_change, contamination, outlier_score, warm_start, random_state, \
-verbose, device, callbacks
-        As in :class:`Autoencoder`.
+    %(dense_network)s
+
+    %(loss)s
+
+    %(training)s
+
+    %(contamination)s
+
+    %(outlier_score)s
+
+    %(running)s
 
     Attributes
     ----------
-    n_components_, loss_, n_iter_, loss_curve_, validation_scores_, \
-best_validation_score_, offset_, outlier_stats_, net_, n_features_in_, \
-feature_names_in_
-        As in :class:`Autoencoder`. ``loss_curve_`` includes the penalty.
+    %(fitted)s
+
+    %(outlier_stats)s
 
     See Also
     --------
@@ -80,7 +89,8 @@ feature_names_in_
     """
 
     _parameter_constraints: dict = {
-        **Autoencoder._parameter_constraints,
+        **BaseAutoencoder._parameter_constraints,
+        **DenseNetworkMixin._dense_constraints,
         "sparsity": [StrOptions(set(SPARSITY_PENALTIES))],
         "sparsity_weight": [Interval(Real, 0, None, closed="left")],
         "sparsity_target": [Interval(Real, 0, 1, closed="neither")],
@@ -112,34 +122,10 @@ feature_names_in_
         device="cpu",
         callbacks=None,
     ):
-        super().__init__(
-            n_components,
-            hidden_layer_sizes=hidden_layer_sizes,
-            activation=activation,
-            loss=loss,
-            batch_size=batch_size,
-            max_iter=max_iter,
-            learning_rate_init=learning_rate_init,
-            alpha=alpha,
-            tol=tol,
-            early_stopping=early_stopping,
-            validation_fraction=validation_fraction,
-            n_iter_no_change=n_iter_no_change,
-            contamination=contamination,
-            outlier_score=outlier_score,
-            warm_start=warm_start,
-            random_state=random_state,
-            verbose=verbose,
-            device=device,
-            callbacks=callbacks,
-        )
-        self.sparsity = sparsity
-        self.sparsity_weight = sparsity_weight
-        self.sparsity_target = sparsity_target
+        self._store_params(locals())
 
-    def _make_network(self, n_features):
-        factory = super()._make_network(n_features)
-        return partial(factory, code_activation=_CODE_ACTIVATION[self.sparsity])
+    def _code_activation(self):
+        return _CODE_ACTIVATION[self.sparsity]
 
     def _make_criterion(self):
         return SparseReconstructionLoss(

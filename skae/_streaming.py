@@ -1,11 +1,17 @@
-"""Training on data larger than memory: ``partial_fit`` over chunks, several passes."""
+"""Training on data larger than memory: ``partial_fit`` over chunks, several passes.
 
+Works for any estimator with ``partial_fit``; one with ``fit_threshold`` gets
+its threshold from a uniform sample of the whole stream (:class:`_Reservoir`).
+"""
+
+import copy
 import itertools
 import mmap
 import os
 from numbers import Integral
 
 import numpy as np
+from sklearn.utils import check_random_state
 
 from . import _outlier
 
@@ -15,24 +21,33 @@ CHUNK_BYTES = 64 * 2**20
 """Size of one chunk in float32 when ``chunk_size="auto"``: 64 MiB."""
 
 
-def fit_stream(estimator, X, *, n_epochs=1, chunk_size="auto"):
-    """Train an autoencoder on data too large for memory, chunk by chunk.
+def fit_stream(estimator, X, *, n_epochs=1, chunk_size="auto", random_state=None):
+    """Train an estimator on data too large for memory, chunk by chunk.
 
     Each pass over the data calls ``estimator.partial_fit`` on successive
-    chunks of rows, so only one chunk is in memory at a time; the optimizer
-    state carries over from chunk to chunk and from pass to pass. After the
-    last pass, the outlier threshold ``offset_`` (and the hybrid score's
-    statistics) are estimated from a uniform random sample of at most
-    20,000 rows of the whole stream, rather than from the last chunk.
+    chunks of rows, so only one chunk is in memory at a time; the state of
+    the estimator (a skae optimizer's, say) carries over from chunk to chunk
+    and from pass to pass. Any estimator with ``partial_fit`` streams:
+    scikit-learn's ``IncrementalPCA``, ``MiniBatchKMeans`` or
+    ``SGDOneClassSVM`` as well as skae's.
 
-    The result is deterministic for a given ``random_state`` of the
-    estimator and a given chunking.
+    An estimator that also has a ``fit_threshold`` method (skae's do) takes
+    part in a protocol: its chunks are passed as ``partial_fit(chunk,
+    threshold=False)``, and after the last pass ``fit_threshold(sample)``
+    estimates the outlier threshold ``offset_`` (and the hybrid score's
+    statistics) from a uniform random sample of at most 20,000 rows of the
+    whole stream, rather than from the last chunk.
+
+    The call is a transaction: when a chunk fails (a truncated file, a
+    reader that raises, a chunk of another width, Ctrl-C), the estimator is
+    put back as it was before ``fit_stream``, and the error says in which
+    pass and at which chunk the stream stopped.
 
     Parameters
     ----------
-    estimator : skae estimator
+    estimator : estimator with ``partial_fit``
         Trained in place. If it is already fitted, training continues from
-        its weights (the chunks must have its number of features).
+        its state (the chunks must have its number of features).
     X : array-like, str, path-like, dask array or callable
         The data:
 
@@ -51,24 +66,30 @@ def fit_stream(estimator, X, *, n_epochs=1, chunk_size="auto"):
     chunk_size : int or "auto", default="auto"
         Rows per chunk. ``"auto"`` takes 64 MiB of float32 per chunk (a dask
         array's own row chunks). Ignored for a callable.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the sample of rows given to ``fit_threshold``. None takes the
+        estimator's ``random_state`` (if it has one), so that an estimator
+        with an int ``random_state`` streams deterministically.
 
     Returns
     -------
-    estimator : skae estimator
+    estimator : estimator
         The fitted estimator.
 
     See Also
     --------
     skae.Autoencoder.partial_fit : Train one epoch on one chunk.
+    skae.Autoencoder.fit_threshold : Set the threshold from a sample.
 
     Notes
     -----
-    Every ``partial_fit`` call is one epoch over its chunk, so ``n_iter_``
-    and ``loss_curve_`` count chunks. With the same number of optimizer
-    steps, training on chunks in order reaches about the reconstruction
-    error of a ``fit`` on all the data (the batches of a ``fit`` are drawn
-    from the whole data set, a chunk's only from the chunk); shuffle the
-    rows on disk if they are ordered (by time, by class).
+    For a skae estimator every ``partial_fit`` call is one epoch over its
+    chunk, so ``n_iter_`` and ``loss_curve_`` count chunks. With the same
+    number of optimizer steps, training on chunks in order reaches about the
+    reconstruction error of a ``fit`` on all the data (the batches of a
+    ``fit`` are drawn from the whole data set, a chunk's only from the
+    chunk); shuffle the rows on disk if they are ordered (by time, by
+    class).
 
     Examples
     --------
@@ -78,6 +99,12 @@ def fit_stream(estimator, X, *, n_epochs=1, chunk_size="auto"):
     >>> ae = fit_stream(Autoencoder(3, random_state=0), X, n_epochs=2, chunk_size=1000)
     >>> ae.n_iter_
     10
+
+    Any estimator with ``partial_fit`` streams the same way:
+
+    >>> from sklearn.decomposition import IncrementalPCA
+    >>> fit_stream(IncrementalPCA(3), X, chunk_size=1000).n_components_
+    3
     """
     if not hasattr(estimator, "partial_fit"):
         raise TypeError(
@@ -91,23 +118,49 @@ def fit_stream(estimator, X, *, n_epochs=1, chunk_size="auto"):
     ):
         raise ValueError(f"chunk_size must be 'auto' or an integer >= 1; got {chunk_size!r}.")
     source = _source(X, chunk_size)
-    reservoir = None
-    for epoch in range(n_epochs):
-        last_pass = epoch == n_epochs - 1
-        n_chunks = 0
-        for chunk in source():
-            if len(chunk) == 0:
-                continue
-            estimator._fit(chunk, partial=True, threshold=False)
-            n_chunks += 1
-            if last_pass:
-                if reservoir is None:
-                    reservoir = _Reservoir(_outlier.MAX_STATS_SAMPLES, estimator._split_seed)
-                reservoir.add(estimator, chunk)
-            _release(chunk)
-        if n_chunks == 0:
-            raise ValueError("X holds no rows: fit_stream got no chunk with any sample.")
-    return estimator._fit_threshold(reservoir.rows())
+    thresholds = hasattr(estimator, "fit_threshold")
+    if random_state is None:
+        random_state = getattr(estimator, "random_state", None)
+    seed = check_random_state(random_state).randint(np.iinfo(np.int32).max)
+    saved = copy.deepcopy(vars(estimator))
+    progress = {"pass": 0, "chunk": 0}
+    try:
+        reservoir = _Reservoir(_outlier.MAX_STATS_SAMPLES, seed) if thresholds else None
+        for epoch in range(n_epochs):
+            progress.update({"pass": epoch + 1, "chunk": 0})
+            n_chunks = 0
+            for chunk in source():
+                progress["chunk"] += 1
+                if len(chunk) == 0:
+                    continue
+                if thresholds:
+                    estimator.partial_fit(chunk, threshold=False)
+                else:
+                    estimator.partial_fit(chunk)
+                n_chunks += 1
+                if thresholds and epoch == n_epochs - 1:
+                    reservoir.add(chunk)
+                _release(chunk)
+            if n_chunks == 0:
+                raise ValueError("X holds no rows: fit_stream got no chunk with any sample.")
+        progress["chunk"] = None
+        if thresholds:
+            estimator.fit_threshold(reservoir.rows())
+    except BaseException as error:
+        vars(estimator).clear()
+        vars(estimator).update(saved)
+        if hasattr(error, "add_note"):
+            where = (
+                "while setting the threshold from the stream's sample"
+                if progress["chunk"] is None
+                else f"in pass {progress['pass']} of {n_epochs}, at chunk {progress['chunk']}"
+            )
+            error.add_note(
+                f"fit_stream stopped {where}; {type(estimator).__name__} was put back as "
+                "it was before fit_stream."
+            )
+        raise
+    return estimator
 
 
 class _Reservoir:
@@ -123,7 +176,7 @@ class _Reservoir:
         self.keys = np.empty(0)
         self.kept = None
 
-    def add(self, estimator, chunk):
+    def add(self, chunk):
         keys = self.rng.random(len(chunk))
         merged = np.concatenate([self.keys, keys])
         if len(merged) > self.size:
@@ -134,10 +187,10 @@ class _Reservoir:
         new = keep[keep >= n_old] - n_old
         old = keep[keep < n_old]
         if len(new):
-            rows = estimator._validated_rows(_take(chunk, new))
-            self.kept = rows if self.kept is None else np.concatenate([self.kept[old], rows])
+            rows = _take(chunk, new)
+            self.kept = rows if self.kept is None else _concatenate(_take(self.kept, old), rows)
         else:
-            self.kept = self.kept[old]
+            self.kept = _take(self.kept, old)
         self.keys = merged[keep]
 
     def rows(self):
@@ -148,6 +201,14 @@ def _take(chunk, positions):
     if hasattr(chunk, "iloc"):
         return chunk.iloc[positions]
     return np.asarray(chunk)[positions]
+
+
+def _concatenate(kept, rows):
+    if hasattr(kept, "iloc"):
+        import pandas as pd
+
+        return pd.concat([kept, rows])
+    return np.concatenate([kept, np.asarray(rows)])
 
 
 def _source(X, chunk_size):

@@ -10,11 +10,13 @@ from scipy.stats import norm
 from sklearn.utils import check_random_state
 
 from ._base import BaseAutoencoder
-from ._convolutional import ImageLayoutMixin
-from ._net import KLWarmup
-from ._validation import Interval, StrOptions, check_is_fitted, check_layer_sizes
+from ._callbacks import KLWarmup
+from ._docs import fill_doc
+from ._inference import decode
+from ._mixins import ImageLayoutMixin
+from ._validation import Interval, check_is_fitted, check_layer_sizes
 from .losses import VariationalLoss, gaussian_kl, gaussian_log_density, log_likelihood
-from .networks import ACTIVATIONS, VariationalAutoencoderNetwork
+from .networks import VariationalAutoencoderNetwork
 
 __all__ = ["VariationalAutoencoder"]
 
@@ -25,6 +27,7 @@ def _check_count(value, name):
     return int(value)
 
 
+@fill_doc
 class VariationalAutoencoder(ImageLayoutMixin, BaseAutoencoder):
     """Variational autoencoder: a generative model, a transformer and an outlier detector.
 
@@ -39,6 +42,12 @@ class VariationalAutoencoder(ImageLayoutMixin, BaseAutoencoder):
     The network is dense by default and convolutional, with the shape of
     :class:`ConvAutoencoder`, when ``image_shape`` is given or images are
     passed as ``(n, H, W)`` or ``(n, C, H, W)`` arrays.
+
+    The losses that ``tol`` and ``early_stopping`` monitor, and
+    ``loss_curve_``, are negative ELBOs per sample in nats, the KL term
+    weighted by ``beta`` (the validation one computed at the posterior
+    mean). ``random_state`` also seeds the reparameterisation noise and the
+    draws of :meth:`score_samples`.
 
     Everything an estimator returns is deterministic: :meth:`transform`
     gives the posterior mean, and :meth:`score_samples` the ELBO estimated
@@ -62,15 +71,7 @@ class VariationalAutoencoder(ImageLayoutMixin, BaseAutoencoder):
         ``(C, H, W)``: use the convolutional network on images given as
         flattened rows. Taken from the data when images are given.
 
-    filters : array-like of int, default=(32, 64)
-        Channels of the convolutional encoder's stride-2 convolutions.
-
-    kernel_size : int, default=3
-        Odd size of every convolution kernel.
-
-    activation : {"relu", "leaky_relu", "elu", "gelu", "tanh", "sigmoid", \
-"identity"}, default="relu"
-        Hidden activation.
+    %(conv_network)s
 
     beta : float, default=1.0
         Weight of the KL term. 1 trains the ELBO itself; larger values push
@@ -91,14 +92,11 @@ class VariationalAutoencoder(ImageLayoutMixin, BaseAutoencoder):
         independent Gaussians of unit variance, for standardised data.
         ``"auto"`` picks ``"bce"`` when the training data lie in [0, 1].
 
-    batch_size, max_iter, learning_rate_init, alpha, tol, early_stopping, \
-validation_fraction, n_iter_no_change, contamination, warm_start, \
-random_state, verbose, device, callbacks
-        As in :class:`Autoencoder`. The losses monitored by ``tol`` and
-        ``early_stopping`` are negative ELBOs per sample, in nats (the
-        validation one computed at the posterior mean). ``random_state``
-        also seeds the reparameterisation noise and the draws of
-        :meth:`score_samples`.
+    %(training)s
+
+    %(contamination)s
+
+    %(running)s
 
     Attributes
     ----------
@@ -108,10 +106,7 @@ random_state, verbose, device, callbacks
     elbo_noise_ : ndarray of shape (n_elbo_samples, n_components)
         The standard-normal draws :meth:`score_samples` uses.
 
-    n_components_, loss_, n_iter_, loss_curve_, validation_scores_, \
-best_validation_score_, offset_, net_, n_features_in_, feature_names_in_
-        As in :class:`Autoencoder`; ``loss_curve_`` holds the training
-        objective, the negative ELBO per sample (KL weighted by ``beta``).
+    %(fitted)s
 
     See Also
     --------
@@ -144,11 +139,8 @@ best_validation_score_, offset_, net_, n_features_in_, feature_names_in_
 
     _parameter_constraints: dict = {
         **BaseAutoencoder._parameter_constraints,
+        **ImageLayoutMixin._image_constraints,
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
-        "image_shape": ["array-like", None],
-        "filters": ["array-like"],
-        "kernel_size": [Interval(Integral, 1, None, closed="left")],
-        "activation": [StrOptions(set(ACTIVATIONS))],
         "beta": [Interval(Real, 0, None, closed="left")],
         "kl_warmup": [Interval(Integral, 0, None, closed="left")],
         "n_elbo_samples": [Interval(Integral, 1, None, closed="left")],
@@ -182,38 +174,16 @@ best_validation_score_, offset_, net_, n_features_in_, feature_names_in_
         device="cpu",
         callbacks=None,
     ):
-        super().__init__(
-            n_components,
-            loss=loss,
-            batch_size=batch_size,
-            max_iter=max_iter,
-            learning_rate_init=learning_rate_init,
-            alpha=alpha,
-            tol=tol,
-            early_stopping=early_stopping,
-            validation_fraction=validation_fraction,
-            n_iter_no_change=n_iter_no_change,
-            contamination=contamination,
-            warm_start=warm_start,
-            random_state=random_state,
-            verbose=verbose,
-            device=device,
-            callbacks=callbacks,
-        )
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.image_shape = image_shape
-        self.filters = filters
-        self.kernel_size = kernel_size
-        self.activation = activation
-        self.beta = beta
-        self.kl_warmup = kl_warmup
-        self.n_elbo_samples = n_elbo_samples
+        self._store_params(locals())
 
     # ------------------------------------------------------------------
     # The variant's parts
 
+    def _check_params(self):
+        super()._check_params()
+        check_layer_sizes(self.hidden_layer_sizes, "hidden_layer_sizes")
+
     def _make_network(self, n_features):
-        self.image_shape_ = self._resolve_image_shape(n_features)
         if self.image_shape_ is None:
             return partial(
                 VariationalAutoencoderNetwork.dense,
@@ -223,19 +193,11 @@ best_validation_score_, offset_, net_, n_features_in_, feature_names_in_
                 self.activation,
                 output_activation=self._output_activation,
             )
-        filters = check_layer_sizes(self.filters, "filters")
-        if not filters:
-            raise ValueError("filters must hold at least one number of channels; got ().")
-        if self.kernel_size % 2 == 0:
-            raise ValueError(
-                f"kernel_size must be odd, so that padding keeps images centred; "
-                f"got {self.kernel_size}."
-            )
         return partial(
             VariationalAutoencoderNetwork.convolutional,
             self.image_shape_,
             self.n_components_,
-            filters,
+            check_layer_sizes(self.filters, "filters"),
             self.kernel_size,
             self.activation,
             output_activation=self._output_activation,
@@ -247,16 +209,15 @@ best_validation_score_, offset_, net_, n_features_in_, feature_names_in_
     def _link_net(self, net):
         net.module_.generator = net.noise_generator_
 
-    def _initialize(self, X, in_unit_range):
-        super()._initialize(X, in_unit_range)
-        net = self.net_
-        # an independent stream from the same seed: SeedSequence([seed, 1])
+    def _build_net(self):
+        net = super()._build_net()
+        # an independent stream from the noise seed: SeedSequence([seed, 1])
         rng = np.random.default_rng([net.noise_seed, 1])
         self.elbo_noise_ = rng.standard_normal((self.n_elbo_samples, self.n_components_))
+        return net
 
-    def _callbacks(self, early_stopping, user=True):
-        callbacks = super()._callbacks(early_stopping, user)
-        return [("kl_warmup", KLWarmup(self.beta, self.kl_warmup)), *callbacks]
+    def _extra_callbacks(self):
+        return [("kl_warmup", KLWarmup(self.beta, self.kl_warmup))]
 
     def _score_batch(self, module, X):
         mean, log_var = module.encode_distribution(X)
@@ -468,7 +429,5 @@ best_validation_score_, offset_, net_, n_features_in_, feature_names_in_
         return decoded.reshape(n_points, n_points, *decoded.shape[1:]), values
 
     def _decode(self, Z):
-        decoded = self._map(
-            np.ascontiguousarray(Z), lambda module, Zb: module.decode(Zb), (self.n_features_in_,)
-        )
-        return self._from_rows(decoded, self._sample_shape)
+        decoded = self._map(np.ascontiguousarray(Z), decode, (self.n_features_in_,))
+        return self._from_rows(decoded, self._fitted_layout())

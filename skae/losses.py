@@ -1,10 +1,12 @@
 """Pure PyTorch loss functions and criteria used by the skae estimators.
 
-A *criterion* is an ``nn.Module`` called as ``criterion(output, X)``, where
-``output`` is the tuple a network's ``forward`` returns (the decoder's
-pre-activation first, the code second; see :mod:`skae.networks`) and ``X`` is
-the clean input. Variants that add a
-penalty to the reconstruction loss subclass :class:`ReconstructionLoss`.
+A *criterion* is an ``nn.Module`` called as ``criterion(output, X, module=module)``,
+where ``output`` is the tuple a network's ``forward`` returns (the decoder's
+pre-activation first, the code second; see :mod:`skae.networks`), ``X`` is
+the clean input and ``module`` the network itself, for penalties that depend
+on it (a contractive penalty on the encoder's Jacobian, say; ``module.training``
+tells a training batch from a validation one). Variants that add a penalty to
+the reconstruction loss subclass :class:`ReconstructionLoss`.
 Nothing here imports scikit-learn or skorch.
 """
 
@@ -81,7 +83,7 @@ class ReconstructionLoss(nn.Module):
             raise ValueError(f"kind must be one of {RECONSTRUCTION_LOSSES}, got {kind!r}.")
         self.kind = kind
 
-    def forward(self, output, target):
+    def forward(self, output, target, module=None):
         return reconstruction_loss(output[0], target, self.kind)
 
 
@@ -136,7 +138,7 @@ class SparseReconstructionLoss(ReconstructionLoss):
             return l1_activity_penalty(code)
         return kl_sparsity_penalty(code, self.target)
 
-    def forward(self, output, target):
+    def forward(self, output, target, module=None):
         return super().forward(output, target) + self.weight * self.penalty(output[1])
 
 
@@ -212,7 +214,7 @@ class VariationalLoss(nn.Module):
         self.kind = kind
         self.kl_weight = kl_weight
 
-    def forward(self, output, target):
+    def forward(self, output, target, module=None):
         reconstruction, mean, log_var = output[:3]
         nll = -log_likelihood(reconstruction, target, self.kind)
         return (nll + self.kl_weight * gaussian_kl(mean, log_var)).mean()

@@ -95,9 +95,9 @@ def test_outputs_do_not_depend_on_batching(blobs):
 
 
 def test_inference_runs_in_batches_smaller_than_the_data(blobs, monkeypatch):
-    import skae._base
+    import skae._inference
 
-    monkeypatch.setattr(skae._base, "_INFERENCE_FLOATS", 1)  # clipped to 256 rows
+    monkeypatch.setattr(skae._inference, "INFERENCE_FLOATS", 1)  # clipped to 256 rows
     X = np.tile(blobs, (5, 1))  # 600 rows: three batches
     ae = Autoencoder(3, **FAST).fit(X)
     assert ae.net_.valid_batch_size == 256

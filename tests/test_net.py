@@ -1,10 +1,11 @@
-"""The skorch glue: the fast batch iterator and batched inference."""
+"""The training data path (TensorBatches) and batched inference (map_batches)."""
 
 import numpy as np
 import pytest
 import torch
 
-from skae._net import TensorBatches, map_batches
+from skae._batches import TensorBatches
+from skae._inference import map_batches
 
 
 def _rows(batches):

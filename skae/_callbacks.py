@@ -1,0 +1,214 @@
+"""skae's skorch callbacks: the divergence guard, the stopping rule, the KL warm-up.
+
+Together with :mod:`skae._net`, the only module that imports skorch. The
+training layer (:mod:`skae._training`) keeps a reference to the guard and the
+stopping rule it creates and reads its outcome from their public attributes.
+"""
+
+import math
+
+from skorch.callbacks import Callback, EarlyStopping, ProgressBar
+from skorch.utils import noop
+
+__all__ = [
+    "DivergenceGuard",
+    "KLWarmup",
+    "StoppingRule",
+    "check_callbacks",
+    "make_callbacks",
+]
+
+RESERVED_NAMES = frozenset({"divergence", "stopping", "progress_bar", "kl_warmup"})
+"""Names of the callbacks skae adds; a user's callback may not take them."""
+
+
+def _clone(state):
+    """Copy the tensors of a state dict (at any depth); other values are shared or shallow-copied.
+
+    Several times faster than ``copy.deepcopy`` on small networks, which matters
+    because :class:`DivergenceGuard` copies the state after every epoch.
+    """
+    if hasattr(state, "detach"):
+        return state.detach().clone()
+    if isinstance(state, dict):
+        return {key: _clone(value) for key, value in state.items()}
+    if isinstance(state, list):
+        return [_clone(value) for value in state]
+    return state
+
+
+class DivergenceGuard(Callback):
+    """Stops training when a batch's loss is no longer finite, and keeps finite weights.
+
+    A loss is computed with the weights from before the batch's step, so a
+    finite loss vouches for the weights it was computed with, not for the
+    weights after the step. The guard therefore copies the module's weights
+    and the optimizer's state at the end of each epoch, and confirms the
+    copy when the next training batch (whose loss is computed with exactly
+    those weights) has a finite loss. When a loss is NaN or infinite, it puts
+    back the last confirmed copy and stops the loop as skorch's own
+    ``EarlyStopping`` does, by raising ``KeyboardInterrupt``, which skorch
+    catches.
+
+    The weights at the end of training are not confirmed by a further batch;
+    :meth:`restore` lets the estimator fall back on the last confirmed copy
+    when they turn out to give non-finite outputs.
+
+    Attributes
+    ----------
+    diverged_ : bool
+        Whether the last training call stopped on a non-finite loss.
+    epochs_completed_ : int
+        Epochs completed by the last training call.
+    epochs_confirmed_ : int
+        Epochs of the last training call after which the weights are
+        confirmed finite (0: the weights from before the call).
+    """
+
+    def on_train_begin(self, net, **kwargs):
+        self.diverged_ = False
+        self.epochs_completed_ = 0
+        self.epochs_confirmed_ = 0
+        self._confirmed = self._copy(net)
+        self._pending = None
+
+    @staticmethod
+    def _copy(net):
+        return _clone(net.module_.state_dict()), _clone(net.optimizer_.state_dict())
+
+    def restore(self, net):
+        """Put back the last confirmed weights and optimizer state."""
+        module_state, optimizer_state = self._confirmed
+        net.module_.load_state_dict(module_state)
+        net.optimizer_.load_state_dict(optimizer_state)
+
+    def on_batch_end(self, net, batch=None, training=False, loss=None, **kwargs):
+        if not training or loss is None:
+            return
+        if not math.isfinite(loss.item()):
+            self.restore(net)
+            self.diverged_ = True
+            raise KeyboardInterrupt
+        if self._pending is not None:
+            self._confirmed, self._pending = self._pending, None
+            self.epochs_confirmed_ = self.epochs_completed_
+
+    def on_epoch_end(self, net, **kwargs):
+        self.epochs_completed_ += 1
+        self._pending = self._copy(net)
+
+
+class StoppingRule(EarlyStopping):
+    """skorch's ``EarlyStopping``, recording whether it ended the last training call.
+
+    Attributes
+    ----------
+    stopped_ : bool
+        Whether the monitored loss stopped improving by ``threshold`` for
+        ``patience`` epochs, which ended the last training call.
+    """
+
+    def on_train_begin(self, net, **kwargs):
+        self.stopped_ = False
+        return super().on_train_begin(net, **kwargs)
+
+    def on_epoch_end(self, net, **kwargs):
+        try:
+            super().on_epoch_end(net, **kwargs)
+        except KeyboardInterrupt:
+            self.stopped_ = True
+            raise
+
+
+class KLWarmup(Callback):
+    """Sets the KL weight of a :class:`skae.losses.VariationalLoss` before each batch.
+
+    The weight rises linearly from 0 to ``beta`` over the first
+    ``n_epochs`` epochs of the net's history (counting earlier warm-started
+    fits and ``partial_fit`` calls), one step per training batch, then
+    stays at ``beta``. With ``n_epochs=0`` it is ``beta`` throughout.
+
+    Parameters
+    ----------
+    beta : float
+        Final weight of the KL term.
+    n_epochs : int
+        Length of the warm-up, in epochs.
+    """
+
+    def __init__(self, beta, n_epochs):
+        self.beta = beta
+        self.n_epochs = n_epochs
+
+    def on_train_begin(self, net, X=None, y=None, **kwargs):
+        world = 1 if net.shard_ is None else net.shard_[1]
+        self.n_batches_ = max(1, -(-len(X.train) // (net.batch_size * world)))
+
+    def on_batch_begin(self, net, batch=None, training=False, **kwargs):
+        if not training:
+            return
+        weight = self.beta
+        if self.n_epochs > 0:
+            epochs_done = len(net.history) - 1
+            batches_done = len(net.history[-1]["batches"]) - 1
+            progress = (epochs_done + batches_done / self.n_batches_) / self.n_epochs
+            weight = self.beta * min(1.0, progress)
+        net.criterion_.kl_weight = weight
+
+
+def make_callbacks(*, early_stopping, tol, n_iter_no_change, verbose):
+    """The guard, the stopping rule and the progress bar an estimator trains with.
+
+    Parameters
+    ----------
+    early_stopping : bool
+        If True, stop when the validation loss has not improved by ``tol``
+        for ``n_iter_no_change`` epochs and restore the best weights;
+        otherwise stop on the training loss in the same way and keep the
+        last weights (scikit-learn's MLP rule).
+    tol : float
+    n_iter_no_change : int
+    verbose : int
+        From 2 on, a progress bar per epoch is added.
+
+    Returns
+    -------
+    guard : DivergenceGuard
+    stopping : StoppingRule
+    callbacks : list of (str, skorch.callbacks.Callback)
+        The two above, named, and the progress bar.
+    """
+    guard = DivergenceGuard()
+    stopping = StoppingRule(
+        monitor="valid_loss" if early_stopping else "train_loss",
+        patience=n_iter_no_change,
+        threshold=tol,
+        threshold_mode="abs",
+        load_best=early_stopping,
+        sink=print if verbose else noop,
+    )
+    callbacks = [("divergence", guard), ("stopping", stopping)]
+    if verbose >= 2:
+        callbacks.append(("progress_bar", ProgressBar()))
+    return guard, stopping, callbacks
+
+
+def check_callbacks(callbacks):
+    """Raise a ``TypeError`` or ``ValueError`` for a ``callbacks`` parameter skorch would refuse.
+
+    Run before any training, so that a bad item fails the fit before it
+    changes anything.
+    """
+    for i, item in enumerate(callbacks or []):
+        name, callback = item if isinstance(item, tuple) and len(item) == 2 else (None, item)
+        if not isinstance(callback, Callback) or not (name is None or isinstance(name, str)):
+            raise TypeError(
+                "callbacks must hold skorch callbacks (instances of "
+                "skorch.callbacks.Callback) or (name, callback) tuples; item "
+                f"{i} is {item!r} of type {type(item).__name__}."
+            )
+        if name in RESERVED_NAMES:
+            raise ValueError(
+                f"callbacks item {i} is named {name!r}, a name skae uses for its own "
+                f"callbacks ({', '.join(sorted(RESERVED_NAMES))}); choose another name."
+            )

@@ -1,0 +1,327 @@
+"""The fit template of every skae autoencoder: a fit is a transaction.
+
+:meth:`FittingMixin._fit` checks the parameters and the data before it
+changes anything, trains a new net (or a copy of the fitted one, to continue)
+off to the side, calibrates the outlier score from one pass over the training
+rows, and commits the net, its history, ``offset_`` and the statistics only
+when all of that succeeded. A fit that raises, KeyboardInterrupt before the
+first complete epoch included, leaves the estimator exactly as it was; Ctrl-C
+after complete epochs keeps the weights reached, with a warning.
+"""
+
+import contextlib
+import copy
+import math
+import warnings
+from functools import partial
+
+import numpy as np
+import torch
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import check_random_state
+
+from . import _inference, _outlier
+from ._batches import FitData
+from ._training import TrainingConfig, draw_seeds, new_net, resolve_device, train
+from ._validation import _fit_context, check_is_fitted, check_X
+from .networks import build_network
+
+__all__ = ["FittingMixin"]
+
+
+@contextlib.contextmanager
+def unchanged_on_error(estimator):
+    """Put back the estimator's attributes if the block raises (KeyboardInterrupt too).
+
+    A fit never changes an attribute's object in place (a continued fit
+    trains a copy of the net), so restoring the attributes restores the
+    estimator exactly.
+    """
+    saved = dict(vars(estimator))
+    try:
+        yield
+    except BaseException:
+        vars(estimator).clear()
+        vars(estimator).update(saved)
+        raise
+
+
+class FittingMixin:
+    """``fit``, ``partial_fit`` and ``fit_threshold``, over the hooks of the base class."""
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Train the autoencoder on ``X``.
+
+        A fit that raises, or is interrupted with Ctrl-C before it completes
+        an epoch, leaves the estimator as it was.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data: a numeric array or DataFrame without missing values.
+        y : None
+            Ignored; present so that the estimator fits in a Pipeline
+            followed by a supervised step.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        return self._fit(X, partial=False)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y=None, *, threshold=True):
+        """Train for one epoch on ``X``, keeping what was learned before.
+
+        The first call initialises the network from ``X`` (its width, and the
+        loss when ``loss="auto"``); later calls continue with the same
+        weights and optimizer state. Use it to stream data too large for
+        memory, chunk by chunk (:func:`skae.fit_stream` does). Early stopping
+        does not apply. A call that raises leaves the estimator as it was.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            A chunk of training data.
+        y : None
+            Ignored.
+        threshold : bool, default=True
+            Whether to set ``offset_`` and the outlier statistics from this
+            chunk. :func:`skae.fit_stream` passes False and sets them once,
+            with :meth:`fit_threshold`, from a sample of the whole stream.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        return self._fit(X, partial=True, threshold=threshold)
+
+    def _fit(self, X, partial, threshold=True):
+        continuing = hasattr(self, "net_") and (partial or self.warm_start)
+        holdout = self.early_stopping and not partial
+        with unchanged_on_error(self):
+            self._check_params()
+            X, sample_shape = self._to_rows(X, reset=not continuing)
+            X = check_X(self, X, reset=not continuing)
+            low, high = self._check_range(X, holdout)
+            if not continuing:
+                self._resolve_settings(X, sample_shape, low >= 0 and high <= 1)
+                self._seeds = draw_seeds(self.random_state)
+            self._check_loss_range(low, high)
+            rows = torch.from_numpy(np.require(X, dtype=np.float32, requirements=["C", "W"]))
+            data = self._fit_data(rows, holdout)
+            net = self._copy_net() if continuing else self._build_net()
+            outcome = train(net, data, self._training_config(partial, data.train))
+            if outcome.interrupted and outcome.epochs_completed == 0:
+                raise KeyboardInterrupt
+            if outcome.diverged and not continuing and outcome.epochs_confirmed == 0:
+                self._raise_diverged()
+            calibration = None
+            if threshold:
+                calibration = self._calibrate(net, rows, X.dtype)
+                if calibration is None and not outcome.diverged:
+                    # the last step gave finite losses but weights that overflow: go back
+                    outcome.fall_back(net)
+                    outcome = outcome._replace(diverged=True)
+                    if not continuing and outcome.epochs_confirmed == 0:
+                        self._raise_diverged()
+                    calibration = self._calibrate(net, rows, X.dtype)
+                if calibration is None:
+                    _inference.overflow_error(X)
+            # a warning raised as an error fails the fit before it commits
+            self._warn_training_end(outcome, holdout, partial)
+            self._commit(net, calibration)
+        return self
+
+    def _check_range(self, X, holdout):
+        low, high = X.min(), X.max()
+        if max(-low, high) > np.finfo(np.float32).max:
+            raise ValueError(
+                f"X has values up to {max(-low, high):.3g} in magnitude, beyond float32 "
+                f"(which ends at {np.finfo(np.float32).max:.3g}), in which skae trains. "
+                "Scale X (for example with StandardScaler)."
+            )
+        if holdout and len(X) < 2:
+            raise ValueError(
+                "early_stopping=True holds out validation_fraction="
+                f"{self.validation_fraction} of the samples, which needs at least 2 "
+                f"samples; got {len(X)} sample."
+            )
+        return low, high
+
+    def _check_loss_range(self, low, high):
+        if self.loss_ == "bce" and (low < 0 or high > 1):
+            chosen = (
+                "loss='bce'"
+                if self.loss == "bce"
+                else "loss='auto' chose 'bce' from the first training data, so it"
+            )
+            raise ValueError(
+                f"{chosen} needs X in [0, 1], but X ranges over [{low:.4g}, "
+                f"{high:.4g}]. Scale X first (for example with MinMaxScaler) or use "
+                "loss='mse'."
+            )
+
+    def _fit_data(self, rows, holdout):
+        """The training rows, with a validation part held out for early stopping."""
+        if not holdout:
+            return FitData(rows)
+        n_valid = min(len(rows) - 1, max(1, math.ceil(self.validation_fraction * len(rows))))
+        generator = torch.Generator().manual_seed(self._seeds["split"])
+        order = torch.randperm(len(rows), generator=generator)
+        return FitData(rows[order[n_valid:]], rows[order[:n_valid]])
+
+    def _build_net(self):
+        """A fresh net for the fitted settings, initialised from the fit's seeds."""
+        device = resolve_device(self.device)
+        module = build_network(
+            self._make_network(self.n_features_in_),
+            torch.Generator().manual_seed(self._seeds["init"]),
+            device,
+        )
+        net = new_net(
+            module,
+            self._make_criterion(),
+            device=device,
+            shuffle_seed=self._seeds["shuffle"],
+            noise_seed=self._seeds["noise"],
+            valid_batch_size=_inference.inference_batch_size(module, self.n_features_in_),
+            learning_rate=self.learning_rate_init,
+        )
+        self._link_net(net)
+        return net
+
+    def _copy_net(self):
+        """A copy of the fitted net to continue training, leaving ``net_`` as it is."""
+        return copy.deepcopy(self.net_)
+
+    def _training_config(self, partial, train_rows):
+        batch_size = min(200, len(train_rows)) if self.batch_size == "auto" else self.batch_size
+        return TrainingConfig(
+            epochs=1 if partial else self.max_iter,
+            batch_size=batch_size,
+            learning_rate=self.learning_rate_init,
+            alpha=self.alpha,
+            early_stopping=self.early_stopping and not partial,
+            tol=self.tol,
+            n_iter_no_change=self.n_iter_no_change,
+            verbose=self.verbose,
+            callbacks=self.callbacks,
+            extra_callbacks=self._extra_callbacks(),
+            corruption=self._make_corruption(train_rows),
+        )
+
+    def _calibrate(self, net, rows, dtype):
+        """Outlier statistics and ``offset_`` from one pass over the training rows.
+
+        Returns ``(offset, stats)`` (stats None for the reconstruction
+        score), or None when the network's outputs are not finite. The
+        hybrid statistics, and the scores that set ``offset_``, come from at
+        most ``MAX_STATS_SAMPLES`` training samples, a seeded subsample of
+        larger training sets.
+        """
+        map_net = partial(self._map, net=net)
+        if self.outlier_score_ != "hybrid":
+            scores = map_net(rows, self._score_batch, (), dtype=dtype)
+            if not np.isfinite(scores).all():
+                return None
+            return _outlier.offset_from_scores(scores, self.contamination), None
+        random_state = check_random_state(self._seeds["stats"])
+        if len(rows) > _outlier.MAX_STATS_SAMPLES:
+            chosen = random_state.choice(len(rows), _outlier.MAX_STATS_SAMPLES, replace=False)
+            rows = rows[torch.from_numpy(np.sort(chosen))]
+        width = rows.shape[1]
+        both = map_net(rows, _outlier.errors_and_codes, (width + self.n_components_,), dtype=dtype)
+        if not np.isfinite(both).all():
+            return None
+        stats, scores = _outlier.fit_hybrid(
+            both[:, :width], both[:, width:], random_state, net.device
+        )
+        if not np.isfinite(scores).all():
+            return None
+        return _outlier.offset_from_scores(scores, self.contamination), stats
+
+    def _commit(self, net, calibration):
+        """Make the trained net (and its threshold and statistics) the estimator's."""
+        self.net_ = net
+        history = [row for row in net.history if "train_loss" in row]
+        # an interrupted epoch has no row-level losses; it is not counted
+        self.n_iter_ = len(history)
+        self.loss_curve_ = [row["train_loss"] for row in history]
+        valid = [-row["valid_loss"] for row in history if "valid_loss" in row]
+        self.validation_scores_ = valid or None
+        self.best_validation_score_ = max(valid) if valid else None
+        if calibration is not None:
+            self.offset_, stats = calibration
+            if stats is None:
+                vars(self).pop("outlier_stats_", None)
+            else:
+                self.outlier_stats_ = stats
+
+    def _raise_diverged(self):
+        raise ValueError(
+            f"{type(self).__name__} diverged: the training loss became NaN or infinite "
+            f"in the first epoch, with learning_rate_init={self.learning_rate_init:g}. "
+            "Lower learning_rate_init, or scale X (for example with StandardScaler)."
+        )
+
+    def _warn_training_end(self, outcome, holdout, partial):
+        """Warn when training diverged, was interrupted or did not converge."""
+        name = type(self).__name__
+        if outcome.diverged:
+            message, category = (
+                f"{name} diverged: the training loss became NaN or infinite, with "
+                f"learning_rate_init={self.learning_rate_init:g}. Training stopped and "
+                f"the weights after epoch {outcome.epochs_confirmed} of this call, the last "
+                "with finite outputs, were restored. Lower learning_rate_init, or scale X.",
+                RuntimeWarning,
+            )
+        elif outcome.interrupted:
+            message, category = (
+                f"{name}'s training was interrupted (KeyboardInterrupt, from Ctrl-C or "
+                f"a callback) after {outcome.epochs_completed} complete epoch(s) of "
+                f"{outcome.epochs}. The estimator is fitted with the weights reached so far.",
+                UserWarning,
+            )
+        elif not partial and not outcome.stopped_early:
+            monitor = "validation" if holdout else "training"
+            message, category = (
+                f"{name} reached max_iter={self.max_iter} epochs while "
+                f"its {monitor} loss was still improving by more than tol={self.tol}. "
+                "Increase max_iter, or tol to stop sooner.",
+                ConvergenceWarning,
+            )
+        else:
+            return
+        warnings.warn(message, category, stacklevel=5)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit_threshold(self, X):
+        """Set ``offset_`` and the outlier statistics from training rows ``X``, without training.
+
+        :func:`skae.fit_stream` calls it once with a sample of the whole
+        stream, after ``partial_fit(chunk, threshold=False)`` on every chunk.
+        A call that raises leaves the estimator as it was.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training samples, as :meth:`partial_fit` takes them.
+
+        Returns
+        -------
+        self : object
+            The estimator.
+        """
+        check_is_fitted(self)
+        X, _ = self._to_rows(X, reset=False)
+        X = check_X(self, X, reset=False)
+        rows = torch.from_numpy(np.require(X, dtype=np.float32, requirements=["C", "W"]))
+        calibration = self._calibrate(self.net_, rows, X.dtype)
+        if calibration is None:
+            _inference.overflow_error(X)
+        self._commit(self.net_, calibration)
+        return self
