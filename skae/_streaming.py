@@ -17,6 +17,8 @@ from . import _outlier
 
 __all__ = ["fit_stream"]
 
+_END = object()
+
 CHUNK_BYTES = 64 * 2**20
 """Size of one chunk in float32 when ``chunk_size="auto"``: 64 MiB."""
 
@@ -129,8 +131,12 @@ def fit_stream(estimator, X, *, n_epochs=1, chunk_size="auto", random_state=None
         for epoch in range(n_epochs):
             progress.update({"pass": epoch + 1, "chunk": 0})
             n_chunks = 0
-            for chunk in source():
+            chunks = iter(source())
+            while True:
                 progress["chunk"] += 1
+                chunk = next(chunks, _END)
+                if chunk is _END:
+                    break
                 if len(chunk) == 0:
                     continue
                 if thresholds:
