@@ -335,13 +335,14 @@ class BaseAutoencoder(
         return self._score_samples(X, check_finite_rows=True)
 
     def score(self, X, y=None):
-        """Negative mean reconstruction error: label-free model selection.
+        """Mean per-sample model score of ``X``: label-free model selection.
 
-        The mean of :meth:`score_samples` when ``outlier_score=
-        "reconstruction"``. The hybrid score is standardised on each
-        model's own training data, so it cannot rank models; ``score``
-        stays the reconstruction error, which can, in ``GridSearchCV``
-        for example.
+        The negative mean reconstruction error (for the variational
+        autoencoder, the mean ELBO in nats), which is the mean of
+        :meth:`score_samples` when ``outlier_score_="reconstruction"``. The
+        hybrid score is standardised on each model's own training data, so
+        it cannot rank models; ``score`` stays the model's own score, which
+        can, in ``GridSearchCV`` for example.
 
         Parameters
         ----------

@@ -57,11 +57,7 @@ class ConvAutoencoder(ImageLayoutMixin, DenoisingMixin, BaseAutoencoder):
 
     %(loss)s
 
-    %(training)s
-
-    %(contamination)s
-
-    %(running)s
+    %(image_parameters)s
 
     Attributes
     ----------

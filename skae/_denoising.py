@@ -37,23 +37,11 @@ class DenoisingAutoencoder(DenoisingMixin, DenseNetworkMixin, BaseAutoencoder):
 
     %(noise)s
 
-    %(dense_network)s
-
-    %(loss)s
-
-    %(training)s
-
-    %(contamination)s
-
-    %(outlier_score)s
-
-    %(running)s
+    %(dense_parameters)s
 
     Attributes
     ----------
-    %(fitted)s
-
-    %(outlier_stats)s
+    %(dense_attributes)s
 
     See Also
     --------

@@ -28,23 +28,11 @@ class Autoencoder(DenseNetworkMixin, BaseAutoencoder):
     n_components : int or "auto", default="auto"
         Size of the code. ``"auto"`` uses ``max(1, round(sqrt(n_features)))``.
 
-    %(dense_network)s
-
-    %(loss)s
-
-    %(training)s
-
-    %(contamination)s
-
-    %(outlier_score)s
-
-    %(running)s
+    %(dense_parameters)s
 
     Attributes
     ----------
-    %(fitted)s
-
-    %(outlier_stats)s
+    %(dense_attributes)s
 
     See Also
     --------

@@ -183,6 +183,15 @@ DOCS = {
 }
 """The shared pieces, by name, indented for a class docstring."""
 
+DOCS["dense_parameters"] = "\n\n".join(
+    DOCS[piece]
+    for piece in ("dense_network", "loss", "training", "contamination", "outlier_score", "running")
+)
+DOCS["dense_attributes"] = DOCS["fitted"] + "\n\n" + DOCS["outlier_stats"]
+DOCS["image_parameters"] = "\n\n".join(
+    DOCS[piece] for piece in ("training", "contamination", "running")
+)
+
 
 def fill_doc(cls):
     """Class decorator: replace each ``%(piece)s`` of the docstring by ``DOCS[piece]``."""

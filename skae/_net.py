@@ -33,26 +33,25 @@ from ._distributed import average_gradients
 __all__ = ["AutoencoderNet"]
 
 
-def _to_numpy(value):
-    """``value`` with every tensor, at any depth of dicts, lists and tuples, as numpy."""
-    if isinstance(value, torch.Tensor):
-        return value.detach().cpu().numpy()
+def _map_leaves(value, leaf):
+    """``value`` with ``leaf`` applied at every depth of dicts, lists and tuples."""
     if isinstance(value, dict):
-        return {key: _to_numpy(item) for key, item in value.items()}
+        return {key: _map_leaves(item, leaf) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
-        return type(value)(_to_numpy(item) for item in value)
-    return value
+        return type(value)(_map_leaves(item, leaf) for item in value)
+    return leaf(value)
+
+
+def _to_numpy(value):
+    """Every tensor in ``value`` as a numpy array."""
+    return _map_leaves(value, lambda v: v.detach().cpu().numpy() if torch.is_tensor(v) else v)
 
 
 def _to_tensors(value):
-    """The inverse of :func:`_to_numpy` (numpy scalars and arrays become tensors)."""
-    if isinstance(value, np.ndarray):
-        return torch.as_tensor(np.array(value))
-    if isinstance(value, dict):
-        return {key: _to_tensors(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return type(value)(_to_tensors(item) for item in value)
-    return value
+    """The inverse of :func:`_to_numpy` (numpy arrays become tensors)."""
+    return _map_leaves(
+        value, lambda v: torch.as_tensor(np.array(v)) if isinstance(v, np.ndarray) else v
+    )
 
 
 class AutoencoderNet(NeuralNet):

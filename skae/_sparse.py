@@ -53,23 +53,11 @@ class SparseAutoencoder(DenseNetworkMixin, BaseAutoencoder):
     sparsity_target : float in (0, 1), default=0.05
         Target mean activation of each code unit (``"kl"`` only).
 
-    %(dense_network)s
-
-    %(loss)s
-
-    %(training)s
-
-    %(contamination)s
-
-    %(outlier_score)s
-
-    %(running)s
+    %(dense_parameters)s
 
     Attributes
     ----------
-    %(fitted)s
-
-    %(outlier_stats)s
+    %(dense_attributes)s
 
     See Also
     --------

@@ -92,11 +92,7 @@ class VariationalAutoencoder(ImageLayoutMixin, BaseAutoencoder):
         independent Gaussians of unit variance, for standardised data.
         ``"auto"`` picks ``"bce"`` when the training data lie in [0, 1].
 
-    %(training)s
-
-    %(contamination)s
-
-    %(running)s
+    %(image_parameters)s
 
     Attributes
     ----------
@@ -252,22 +248,6 @@ class VariationalAutoencoder(ImageLayoutMixin, BaseAutoencoder):
             the fixed draws); see :meth:`log_likelihood` for a tighter one.
         """
         return super().score_samples(X)
-
-    def score(self, X, y=None):
-        """Mean ELBO of ``X``, in nats per sample: label-free model selection.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        score : float
-            Higher is better.
-        """
-        return super().score(X, y)
 
     def log_likelihood(self, X, n_importance_samples=100, random_state=None):
         """Importance-weighted estimate of ``log p(x)`` for each sample.

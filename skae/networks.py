@@ -32,6 +32,7 @@ __all__ = [
     "LOG_VAR_BOUND",
     "ConvAutoencoderNetwork",
     "DenseAutoencoderNetwork",
+    "EncoderDecoder",
     "VariationalAutoencoderNetwork",
     "build_network",
     "initialize_parameters",
@@ -84,7 +85,28 @@ def make_mlp(sizes, activation, *, activate_last=False):
     return nn.Sequential(*layers)
 
 
-class DenseAutoencoderNetwork(nn.Module):
+class EncoderDecoder(nn.Module):
+    """What every skae network shares: ``encoder``, ``decoder`` and ``output_activation``.
+
+    A subclass builds the three modules; the decoder returns the
+    pre-activation, which :meth:`decode` turns into the reconstruction.
+    """
+
+    def encode(self, x):
+        """Map input rows ``(n, n_features)`` to codes ``(n, n_components)``."""
+        return self.encoder(x)
+
+    def decode(self, code):
+        """Map codes back to reconstructed rows ``(n, n_features)``."""
+        return self.output_activation(self.decoder(code))
+
+    def forward(self, x):
+        """Return ``(output, code)``: the decoder's pre-activation and the code."""
+        code = self.encode(x)
+        return self.decoder(code), code
+
+
+class DenseAutoencoderNetwork(EncoderDecoder):
     """A dense encoder and its mirrored decoder.
 
     Parameters
@@ -125,26 +147,13 @@ class DenseAutoencoderNetwork(nn.Module):
         self.decoder = make_mlp([n_components, *hidden[::-1], n_features], activation)
         self.output_activation = ACTIVATIONS[output_activation]()
 
-    def encode(self, x):
-        """Map inputs of shape ``(n, n_features)`` to codes ``(n, n_components)``."""
-        return self.encoder(x)
-
-    def decode(self, code):
-        """Map codes back to reconstructions of shape ``(n, n_features)``."""
-        return self.output_activation(self.decoder(code))
-
-    def forward(self, x):
-        """Return ``(output, code)``: the decoder's pre-activation and the code."""
-        code = self.encode(x)
-        return self.decoder(code), code
-
 
 def conv_output_size(size, kernel_size, stride):
     """Spatial size after a convolution with ``padding=kernel_size // 2``."""
     return (size + 2 * (kernel_size // 2) - kernel_size) // stride + 1
 
 
-class ConvAutoencoderNetwork(nn.Module):
+class ConvAutoencoderNetwork(EncoderDecoder):
     """Strided convolutions down to a dense code, transposed convolutions back up.
 
     The encoder applies ``Conv2d(filters[i], kernel_size, stride=2)`` layers,
@@ -223,21 +232,8 @@ class ConvAutoencoderNetwork(nn.Module):
         self.decoder = nn.Sequential(*decoder)
         self.output_activation = ACTIVATIONS[output_activation]()
 
-    def encode(self, x):
-        """Map rows of ``C * H * W`` values to codes ``(n, n_components)``."""
-        return self.encoder(x)
 
-    def decode(self, code):
-        """Map codes back to reconstructed rows of ``C * H * W`` values."""
-        return self.output_activation(self.decoder(code))
-
-    def forward(self, x):
-        """Return ``(output, code)``: the decoder's pre-activation and the code."""
-        code = self.encode(x)
-        return self.decoder(code), code
-
-
-class VariationalAutoencoderNetwork(nn.Module):
+class VariationalAutoencoderNetwork(EncoderDecoder):
     """A Gaussian encoder ``q(z | x)`` and a decoder ``p(x | z)``.
 
     The encoder maps each input to the mean and the log-variance of a
@@ -300,10 +296,6 @@ class VariationalAutoencoderNetwork(nn.Module):
     def encode(self, x):
         """The posterior mean: a deterministic code."""
         return self.encode_distribution(x)[0]
-
-    def decode(self, code):
-        """Map latent points to reconstructions of shape ``(n, n_features)``."""
-        return self.output_activation(self.decoder(code))
 
     def forward(self, x):
         """Return ``(output, mean, log_var)``.

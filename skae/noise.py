@@ -55,5 +55,7 @@ class Corruption:
         draw = torch.rand(X.shape, generator=generator, dtype=X.dtype, device=X.device)
         if self.kind == "masking":
             return X * (draw >= self.level)
-        salted = torch.where(draw < self.level / 2, self.low, self.high)
+        # the data's extremes, where the batch is (a CUDA batch, CPU extremes)
+        low, high = self.low.to(X.device), self.high.to(X.device)
+        salted = torch.where(draw < self.level / 2, low, high)
         return torch.where(draw < self.level, salted, X)

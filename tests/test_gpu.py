@@ -68,3 +68,19 @@ def test_a_gpu_model_loads_on_a_cpu_only_machine(X, monkeypatch):
         loaded = pickle.loads(payload)
     assert not next(loaded.net_.module_.parameters()).is_cuda
     np.testing.assert_allclose(loaded.transform(X), expected, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("noise", ["gaussian", "masking", "salt_pepper"])
+@pytest.mark.parametrize("name", ["DenoisingAutoencoder", "ConvAutoencoder"])
+def test_noise_is_drawn_on_the_gpu_from_the_nets_generator(name, noise, X):
+    # the training rows stay on the CPU; each batch moves to the GPU before it is corrupted
+    cls = next(cls for cls in VARIANTS if cls.__name__ == name)
+    params = dict(n_components=4, max_iter=2, noise=noise, noise_level=0.2, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        gpu = cls(**params, device="cuda").fit(_images_or_rows(cls, X))
+        again = cls(**params, device="cuda").fit(_images_or_rows(cls, X))
+    assert gpu.net_.noise_generator_.device.type == "cuda"
+    np.testing.assert_array_equal(
+        gpu.transform(_images_or_rows(cls, X)), again.transform(_images_or_rows(cls, X))
+    )
