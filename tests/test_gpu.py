@@ -81,6 +81,10 @@ def test_noise_is_drawn_on_the_gpu_from_the_nets_generator(name, noise, X):
         gpu = cls(**params, device="cuda").fit(_images_or_rows(cls, X))
         again = cls(**params, device="cuda").fit(_images_or_rows(cls, X))
     assert gpu.net_.noise_generator_.device.type == "cuda"
-    np.testing.assert_array_equal(
-        gpu.transform(_images_or_rows(cls, X)), again.transform(_images_or_rows(cls, X))
+    # the same seeded noise twice (cuDNN's kernels may still round differently)
+    np.testing.assert_allclose(
+        gpu.transform(_images_or_rows(cls, X)),
+        again.transform(_images_or_rows(cls, X)),
+        rtol=1e-3,
+        atol=1e-4,
     )
