@@ -1,8 +1,21 @@
+"""Fixtures and settings for the three layers of tests.
+
+``torch_parts/`` tests the pure torch modules alone (networks, losses, noise,
+batches, inference), ``estimators/`` each estimator's behaviour and the common
+checks, ``integration/`` skae inside pipelines, Dask, torch.distributed, GPUs,
+thread pools, the examples and the benchmarks. ``_helpers.py`` holds the list
+of variants and the check that global random states are left alone.
+"""
+
 import os
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
+
+sys.path.insert(0, str(Path(__file__).parent))  # _helpers, from every layer
 
 if os.environ.get("PYTEST_XDIST_WORKER"):
     # Two pytest workers share the machine's cores: one torch thread each.

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from _helpers import global_random_state_untouched
 from sklearn.decomposition import PCA
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.model_selection import train_test_split
@@ -14,8 +15,6 @@ from skorch.callbacks import Callback
 
 from skae import Autoencoder
 from skae.networks import ACTIVATIONS
-
-pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
 FAST = dict(max_iter=5, hidden_layer_sizes=(16,), random_state=0)
 
@@ -399,16 +398,8 @@ def test_same_seed_gives_bitwise_identical_fits(blobs):
 
 
 def test_fit_leaves_the_global_random_states_unchanged(blobs):
-    np_state = np.random.get_state()  # noqa: NPY002
-    torch_state = torch.get_rng_state()
-    Autoencoder(3, max_iter=3, early_stopping=True, random_state=0).fit(blobs)
-    after = np.random.get_state()  # noqa: NPY002
-    assert (
-        after[0] == np_state[0]
-        and np.array_equal(after[1], np_state[1])
-        and after[2:] == np_state[2:]
-    )
-    assert torch.equal(torch.get_rng_state(), torch_state)
+    with global_random_state_untouched():
+        Autoencoder(3, max_iter=3, early_stopping=True, random_state=0).fit(blobs)
 
 
 def test_a_random_state_instance_is_accepted(blobs):

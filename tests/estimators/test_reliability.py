@@ -6,15 +6,13 @@ import joblib
 import numpy as np
 import pytest
 import torch
-from _variants import VARIANTS
+from _helpers import VARIANTS, global_random_state_untouched
 from joblib import Parallel, delayed
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from skorch.callbacks import Callback
 
 from skae import Autoencoder, VariationalAutoencoder
-
-pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
 
 @pytest.fixture(scope="module")
@@ -110,18 +108,13 @@ def fit_outputs(cls, X, seed):
 
 @pytest.mark.parametrize("cls", VARIANTS, ids=lambda c: c.__name__)
 def test_same_seed_same_bits_and_global_random_states_untouched(cls, X):
-    np_state = np.random.get_state()  # noqa: NPY002
-    torch_state = torch.get_rng_state()
-    first = cls(2, max_iter=3, batch_size=16, random_state=7).fit(X)
-    second = clone(first).fit(X)
-    third = cls(2, max_iter=3, batch_size=16, random_state=7).fit(X)
-    for a, b, c in zip(outputs(first, X), outputs(second, X), outputs(third, X)):
-        np.testing.assert_array_equal(a, b)
-        np.testing.assert_array_equal(a, c)
-    after = np.random.get_state()  # noqa: NPY002
-    assert after[0] == np_state[0] and np.array_equal(after[1], np_state[1])
-    assert after[2:] == np_state[2:]
-    assert torch.equal(torch.get_rng_state(), torch_state)
+    with global_random_state_untouched():
+        first = cls(2, max_iter=3, batch_size=16, random_state=7).fit(X)
+        second = clone(first).fit(X)
+        third = cls(2, max_iter=3, batch_size=16, random_state=7).fit(X)
+        for a, b, c in zip(outputs(first, X), outputs(second, X), outputs(third, X)):
+            np.testing.assert_array_equal(a, b)
+            np.testing.assert_array_equal(a, c)
 
 
 def test_fits_in_parallel_threads_match_fits_in_sequence(X):

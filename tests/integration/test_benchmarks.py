@@ -7,9 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
-
-BENCH = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_anomaly.py"
+BENCH = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_anomaly.py"
 
 
 @pytest.fixture(scope="module")

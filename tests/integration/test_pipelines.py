@@ -12,8 +12,6 @@ from sklearn.preprocessing import StandardScaler
 
 import skae
 
-pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
-
 
 @pytest.fixture(scope="module")
 def cancer():

@@ -5,15 +5,13 @@ import pickle
 import numpy as np
 import pytest
 import torch
-from _variants import VARIANTS
+from _helpers import VARIANTS
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
 from skorch.callbacks import Callback
 
 import skae
 from skae import Autoencoder, DenoisingAutoencoder, fit_stream
-
-pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
 
 @pytest.fixture(scope="module")

@@ -9,8 +9,6 @@ from sklearn.preprocessing import MinMaxScaler
 
 from skae import ConvAutoencoder
 
-pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
-
 FAST = dict(filters=(4, 8), max_iter=3, random_state=0)
 
 

@@ -9,8 +9,6 @@ from skorch.callbacks import Callback
 
 from skae import Autoencoder
 
-pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
-
 
 class _ThreadRecorder(Callback):
     def on_train_begin(self, net, **kwargs):

@@ -7,13 +7,11 @@ import joblib
 import numpy as np
 import pytest
 import torch
-from _variants import VARIANTS
+from _helpers import VARIANTS
 from sklearn.base import clone
 from skorch.callbacks import Callback
 
 from skae import Autoencoder
-
-pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
 
 @pytest.fixture(scope="module")

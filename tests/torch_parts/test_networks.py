@@ -4,6 +4,7 @@ import math
 
 import pytest
 import torch
+from _helpers import global_random_state_untouched
 from torch import nn
 
 from skae.networks import (
@@ -74,17 +75,16 @@ def test_every_parameter_receives_a_gradient():
 
 
 def test_build_network_is_reproducible_and_leaves_the_global_rng_alone():
-    state = torch.get_rng_state()
-    a = build_network(
-        lambda: DenseAutoencoderNetwork(6, 2, (4,), "relu"), torch.Generator().manual_seed(1)
-    )
-    b = build_network(
-        lambda: DenseAutoencoderNetwork(6, 2, (4,), "relu"), torch.Generator().manual_seed(1)
-    )
-    c = build_network(
-        lambda: DenseAutoencoderNetwork(6, 2, (4,), "relu"), torch.Generator().manual_seed(2)
-    )
-    assert torch.equal(torch.get_rng_state(), state)
+    with global_random_state_untouched():
+        a = build_network(
+            lambda: DenseAutoencoderNetwork(6, 2, (4,), "relu"), torch.Generator().manual_seed(1)
+        )
+        b = build_network(
+            lambda: DenseAutoencoderNetwork(6, 2, (4,), "relu"), torch.Generator().manual_seed(1)
+        )
+        c = build_network(
+            lambda: DenseAutoencoderNetwork(6, 2, (4,), "relu"), torch.Generator().manual_seed(2)
+        )
     for pa, pb, pc in zip(a.parameters(), b.parameters(), c.parameters()):
         assert torch.equal(pa, pb)
         assert not torch.equal(pa, pc)

@@ -11,8 +11,6 @@ import skae._outlier
 from skae import Autoencoder, DenoisingAutoencoder, SparseAutoencoder
 from skae._outlier import COMPONENTS, WEIGHTS, _components, _mixture_nll, _neighbor_distances
 
-pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
-
 FAST = dict(max_iter=5, hidden_layer_sizes=(16,), random_state=0)
 
 

@@ -7,8 +7,6 @@ import scipy.sparse as sp
 
 from skae import Autoencoder
 
-pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
-
 FAST = dict(max_iter=2, hidden_layer_sizes=(4,), random_state=0)
 
 

@@ -5,12 +5,10 @@ draws nothing on screen.
 """
 
 import sys
-import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.exceptions import ConvergenceWarning
 
 mpl = pytest.importorskip("matplotlib")
 mpl.use("Agg")
@@ -38,9 +36,7 @@ def _close_figures():
 
 
 def _fit(estimator, X):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        return estimator.fit(X)
+    return estimator.fit(X)
 
 
 @pytest.fixture(scope="module")
