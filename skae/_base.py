@@ -23,6 +23,7 @@ from sklearn.base import (
     OutlierMixin,
     TransformerMixin,
 )
+from sklearn.exceptions import NotFittedError
 
 from . import _inference, _outlier
 from ._callbacks import check_callbacks
@@ -370,6 +371,13 @@ class BaseAutoencoder(
         decision : ndarray of shape (n_samples,)
             ``score_samples(X) - offset_``.
         """
+        check_is_fitted(self)
+        if not hasattr(self, "offset_"):
+            raise NotFittedError(
+                f"This {type(self).__name__} was trained with partial_fit(..., threshold=False) "
+                "and has no outlier threshold yet: call fit_threshold(X) with training "
+                "samples first."
+            )
         return self.score_samples(X) - self.offset_
 
     def predict(self, X):

@@ -19,7 +19,7 @@ DOCS = {
         code. The decoder uses them in reverse order. ``()`` gives a single
         layer each way.
 
-    activation : {"relu", "leaky_relu", "elu", "gelu", "tanh", "sigmoid", \\
+    activation : {"relu", "leaky_relu", "elu", "gelu", "tanh", "sigmoid", \
 "identity"}, default="relu"
         Activation of the hidden layers. ``"identity"`` with
         ``hidden_layer_sizes=()`` and ``loss="mse"`` gives a linear
@@ -32,7 +32,7 @@ DOCS = {
     kernel_size : int, default=3
         Odd size of every convolution kernel.
 
-    activation : {"relu", "leaky_relu", "elu", "gelu", "tanh", "sigmoid", \\
+    activation : {"relu", "leaky_relu", "elu", "gelu", "tanh", "sigmoid", \
 "identity"}, default="relu"
         Activation of the hidden layers.""",
     "noise": """\

@@ -18,7 +18,7 @@ from functools import partial
 import numpy as np
 import torch
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils import check_random_state
+from sklearn.utils import check_random_state, metadata_routing
 
 from . import _inference, _outlier
 from ._batches import FitData
@@ -48,6 +48,9 @@ def unchanged_on_error(estimator):
 
 class FittingMixin:
     """``fit``, ``partial_fit`` and ``fit_threshold``, over the hooks of the base class."""
+
+    # threshold is an option of the call, not metadata to route (no set_partial_fit_request)
+    __metadata_request__partial_fit = {"threshold": metadata_routing.UNUSED}
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):

@@ -99,12 +99,17 @@ class AutoencoderNet(NeuralNet):
         self.user_callbacks_ = []
 
     def __deepcopy__(self, memo):
-        # attribute by attribute, past skorch's pickling, so that the copy shares
-        # nothing with the original and keeps its links (a network drawing from
-        # the net's noise generator, say)
+        # attribute by attribute, past skorch's pickling, so that the copy keeps
+        # its links (a network drawing from the net's noise generator, say)
         new = self.__class__.__new__(self.__class__)
         memo[id(self)] = new
-        new.__dict__.update(copy.deepcopy(vars(self), memo))
+        state = dict(vars(self))
+        history = state.pop("history", None)
+        new.__dict__.update(copy.deepcopy(state, memo))
+        if history is not None:
+            # skorch writes only to the epoch it appends; the finished rows are shared,
+            # so that continuing a long stream does not copy its whole history each chunk
+            new.history = History(list(history))
         return new
 
     def initialize(self):

@@ -1,0 +1,45 @@
+"""Every parameter and fitted attribute of every estimator is documented, once."""
+
+import inspect
+
+import numpy as np
+import pytest
+from _helpers import VARIANTS
+from numpydoc.docscrape import ClassDoc
+
+
+def _documented(cls, section):
+    return [item.name for item in ClassDoc(cls)[section]]
+
+
+@pytest.mark.parametrize("cls", VARIANTS, ids=lambda c: c.__name__)
+def test_every_parameter_is_documented_once(cls):
+    names = _documented(cls, "Parameters")
+    assert names == list(dict.fromkeys(names))
+    assert set(names) == set(inspect.signature(cls).parameters)
+
+
+@pytest.mark.parametrize("cls", VARIANTS, ids=lambda c: c.__name__)
+def test_every_fitted_attribute_is_documented(cls, digits):
+    model = cls(n_components=2, max_iter=2, random_state=0).fit(digits[0][:100])
+    fitted = {name for name in vars(model) if name.endswith("_") and not name.startswith("_")}
+    assert fitted <= set(_documented(cls, "Attributes"))
+
+
+def test_no_placeholder_is_left_unfilled():
+    for cls in VARIANTS:
+        assert "%(" not in cls.__doc__
+        assert "\\\n" not in cls.__doc__
+
+
+def test_a_model_trained_without_a_threshold_says_how_to_get_one(digits):
+    from sklearn.exceptions import NotFittedError
+
+    from skae import Autoencoder
+
+    X = digits[0][:100]
+    model = Autoencoder(2, random_state=0).partial_fit(X, threshold=False)
+    assert model.transform(X).shape == (100, 2)
+    with pytest.raises(NotFittedError, match=r"no outlier threshold yet: call fit_threshold"):
+        model.predict(X)
+    assert np.isin(model.fit_threshold(X).predict(X), [-1, 1]).all()
