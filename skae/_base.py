@@ -27,6 +27,7 @@ from sklearn.exceptions import NotFittedError
 
 from . import _inference, _outlier
 from ._callbacks import check_callbacks
+from ._explain import feature_contributions
 from ._fitting import FittingMixin
 from ._persistence import PersistenceMixin
 from ._validation import (
@@ -38,6 +39,7 @@ from ._validation import (
     check_finite,
     check_is_fitted,
     check_X,
+    output_container,
 )
 from .losses import ReconstructionLoss
 
@@ -358,6 +360,57 @@ class BaseAutoencoder(
         """
         X, _ = self._check_inference_input(X)
         return float(np.mean(self._score_samples(X, check_finite_rows=True, hybrid=False)))
+
+    def explain(self, X):
+        """Each feature's contribution to the anomaly score of each sample.
+
+        The contribution of feature ``j`` to a sample's anomaly score
+        (``-score_samples``) is how much that score falls when feature ``j``
+        alone takes the value the network reconstructs for it: positive
+        where the feature makes the sample more anomalous, about 0 where it
+        is as the other features say it should be, negative where it makes
+        the sample look more normal. Sort a row's contributions to see which
+        features to look at first.
+
+        It costs ``n_features + 1`` scorings of ``X``, in blocks of bounded
+        memory.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        contributions : ndarray or DataFrame of shape (n_samples, n_features)
+            Images for image input, as :meth:`reconstruction_error` with
+            ``per_feature=True``. A DataFrame with ``X``'s columns and index
+            when ``X`` is one, or with ``set_output(transform="pandas")``
+            (``"polars"`` likewise), as :meth:`transform` follows it.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_breast_cancer
+        >>> from sklearn.preprocessing import StandardScaler
+        >>> from skae import Autoencoder
+        >>> data = load_breast_cancer(as_frame=True)
+        >>> X = StandardScaler().set_output(transform="pandas").fit_transform(data.data)
+        >>> det = Autoencoder(max_iter=20, random_state=0).fit(X)
+        >>> contributions = det.explain(X.iloc[:2])
+        >>> contributions.shape
+        (2, 30)
+        >>> top = contributions.iloc[0].idxmax()  # the feature that most makes row 0 unusual
+        """
+        Xv, sample_shape = self._check_inference_input(X)
+        reconstruction = self._map(Xv, _inference.reconstruct, Xv.shape[1:], check_finite_rows=True)
+
+        def anomaly_score(rows):
+            return -self._score_samples(rows)
+
+        contributions = feature_contributions(anomaly_score, Xv, reconstruction)
+        if sample_shape is not None:
+            return self._from_rows(contributions, sample_shape)
+        columns = X.columns if _is_dataframe(X) else getattr(self, "feature_names_in_", None)
+        return output_container(self, contributions, X, columns)
 
     def decision_function(self, X):
         """Shifted scores: negative for outliers, positive for inliers.

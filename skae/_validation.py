@@ -11,6 +11,7 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._set_output import _get_output_config
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "check_finite",
     "check_is_fitted",
     "check_layer_sizes",
+    "output_container",
 ]
 
 FLOAT_DTYPES = (np.float64, np.float32)
@@ -189,3 +191,26 @@ def check_layer_sizes(value, name):
             f"no hidden layer), got {value!r}."
         )
     return tuple(int(s) for s in sizes)
+
+
+def output_container(estimator, values, X, columns):
+    """``values`` (one column per input feature) in the container ``transform`` would use.
+
+    A DataFrame with ``columns`` (``x0``, ``x1``, ... when None) and, for a
+    pandas input, its index, when the estimator's ``set_output`` asks for
+    pandas or polars, or when ``X`` is a pandas DataFrame; the array
+    otherwise.
+    """
+    container = _get_output_config("transform", estimator)["dense"]
+    if container == "default" and not _is_dataframe(X):
+        return values
+    if columns is None:
+        columns = [f"x{i}" for i in range(values.shape[1])]
+    if container == "polars":
+        import polars as pl
+
+        return pl.DataFrame(values, schema=[str(c) for c in columns], orient="row")
+    import pandas as pd
+
+    index = X.index if hasattr(X, "index") and _is_dataframe(X) else None
+    return pd.DataFrame(values, columns=list(columns), index=index)

@@ -149,17 +149,21 @@ class FeatureErrorDisplay:
     """The features with the largest reconstruction error, for chosen samples.
 
     One horizontal bar chart per sample: its ``n_features`` largest squared
-    errors from ``reconstruction_error(X, per_feature=True)``. It answers
-    "why is this sample an outlier?" in the data's own column names.
+    errors from ``reconstruction_error(X, per_feature=True)``, or with
+    ``kind="contribution"`` its features' contributions to the anomaly
+    score from ``explain(X)``. It answers "why is this sample an outlier?"
+    in the data's own column names.
 
     Parameters
     ----------
     errors : DataFrame of shape (n_samples, n_features)
-        Per-feature squared errors, one row per sample drawn; the index
-        names the samples and the columns the features.
+        Per-feature squared errors (or contributions), one row per sample
+        drawn; the index names the samples and the columns the features.
     n_features : int, default=5
         Bars per sample.
     estimator_name : str or None, default=None
+    kind : {"error", "contribution"}, default="error"
+        What ``errors`` holds, for the axis labels.
 
     Attributes
     ----------
@@ -183,13 +187,21 @@ class FeatureErrorDisplay:
     [3, 3]
     """
 
-    def __init__(self, errors, *, n_features=5, estimator_name=None):
+    _LABELS = {
+        "error": ("squared error", "largest reconstruction errors by feature"),
+        "contribution": ("contribution to the anomaly score", "what makes each sample anomalous"),
+    }
+
+    def __init__(self, errors, *, n_features=5, estimator_name=None, kind="error"):
         self.errors = errors
         self.n_features = n_features
         self.estimator_name = estimator_name
+        self.kind = kind
 
     @classmethod
-    def from_estimator(cls, estimator, X, *, indices=None, n_samples=3, n_features=5, ax=None):
+    def from_estimator(
+        cls, estimator, X, *, indices=None, n_samples=3, n_features=5, kind="error", ax=None
+    ):
         """Plot the largest per-feature errors of chosen samples of ``X``.
 
         Parameters
@@ -202,6 +214,10 @@ class FeatureErrorDisplay:
             anomalous).
         n_samples : int, default=3
         n_features : int, default=5
+        kind : {"error", "contribution"}, default="error"
+            ``"error"`` draws ``reconstruction_error(X, per_feature=True)``,
+            ``"contribution"`` each feature's contribution to the anomaly
+            score, ``explain(X)``.
         ax : matplotlib Axes, array of Axes, or None, default=None
 
         Returns
@@ -209,6 +225,8 @@ class FeatureErrorDisplay:
         display : FeatureErrorDisplay
         """
         check_is_fitted(estimator)
+        if kind not in cls._LABELS:
+            raise ValueError(f"kind must be 'error' or 'contribution'; got {kind!r}.")
         n_total = len(X)
         if indices is None:
             n_samples = check_count(n_samples, "n_samples")
@@ -217,11 +235,16 @@ class FeatureErrorDisplay:
         else:
             positions = check_indices(indices, n_total, n_samples)
         subset = take(X, positions)
-        errors = rows_of(estimator.reconstruction_error(subset, per_feature=True))
+        if kind == "error":
+            errors = rows_of(estimator.reconstruction_error(subset, per_feature=True))
+        else:
+            errors = rows_of(estimator.explain(subset))
         columns = feature_names(estimator, X, errors.shape[1])
         index = sample_labels(X, positions)
         frame = pd.DataFrame(errors, columns=columns, index=index)
-        display = cls(frame, n_features=n_features, estimator_name=estimator_name(estimator))
+        display = cls(
+            frame, n_features=n_features, estimator_name=estimator_name(estimator), kind=kind
+        )
         return display.plot(ax=ax)
 
     def plot(self, *, ax=None, color="tab:red"):
@@ -237,6 +260,9 @@ class FeatureErrorDisplay:
         display : FeatureErrorDisplay
         """
         n_features = check_count(self.n_features, "n_features")
+        if self.kind not in self._LABELS:
+            raise ValueError(f"kind must be 'error' or 'contribution'; got {self.kind!r}.")
+        xlabel, title = self._LABELS[self.kind]
         errors = self.errors
         if not isinstance(errors, pd.DataFrame):
             errors = pd.DataFrame(np.asarray(errors))
@@ -248,9 +274,9 @@ class FeatureErrorDisplay:
             top = row.nlargest(n_features)[::-1]
             self.bars_.append(ax_.barh([str(c) for c in top.index], top.to_numpy(), color=color))
             ax_.set_title(f"sample {name}", fontsize="small")
-            ax_.set_xlabel("squared error")
+            ax_.set_xlabel(xlabel)
         if self.estimator_name:
-            fig.suptitle(f"{self.estimator_name}: largest reconstruction errors by feature")
+            fig.suptitle(f"{self.estimator_name}: {title}")
         if ax is None:
             fig.tight_layout()
         return self

@@ -424,3 +424,16 @@ def test_latent_space_categories_take_distinct_colours(digits_ae):
         assert spread.scatter_.to_rgba(i) == pytest.approx(colormaps["viridis"]((i + 0.5) / 3))
     handles = spread.legend_.legend_handles
     assert len({tuple(h.get_markerfacecolor()) for h in handles}) == 3
+
+
+def test_feature_error_display_draws_contributions(cancer):
+    det, X, _ = cancer
+    display = FeatureErrorDisplay.from_estimator(
+        det, X, indices=[0, 1], n_features=3, kind="contribution"
+    )
+    expected = det.explain(X.iloc[[0]]).iloc[0].nlargest(3)[::-1]
+    widths = [bar.get_width() for bar in display.bars_[0]]
+    np.testing.assert_allclose(widths, expected.to_numpy(), rtol=1e-5)  # float32, other batches
+    assert display.axes_[0, 0].get_xlabel() == "contribution to the anomaly score"
+    with pytest.raises(ValueError, match="kind must be"):
+        FeatureErrorDisplay.from_estimator(det, X, kind="shap")
