@@ -189,7 +189,7 @@ class FeatureErrorDisplay:
 
     _LABELS = {
         "error": ("squared error", "largest reconstruction errors by feature"),
-        "contribution": ("contribution to the anomaly score", "what makes each sample anomalous"),
+        "contribution": ("contribution to the score", "what makes each sample anomalous"),
     }
 
     def __init__(self, errors, *, n_features=5, estimator_name=None, kind="error"):

@@ -434,6 +434,6 @@ def test_feature_error_display_draws_contributions(cancer):
     expected = det.explain(X.iloc[[0]]).iloc[0].nlargest(3)[::-1]
     widths = [bar.get_width() for bar in display.bars_[0]]
     np.testing.assert_allclose(widths, expected.to_numpy(), rtol=1e-5)  # float32, other batches
-    assert display.axes_[0, 0].get_xlabel() == "contribution to the anomaly score"
+    assert display.axes_[0, 0].get_xlabel() == "contribution to the score"
     with pytest.raises(ValueError, match="kind must be"):
         FeatureErrorDisplay.from_estimator(det, X, kind="shap")
