@@ -175,8 +175,12 @@ class BaseAutoencoder(
         Returns the rows and the layout of one sample (see :meth:`_to_rows`).
         """
         check_is_fitted(self)
-        X, sample_shape = self._to_rows(X, reset=False)
-        return check_X(self, X, reset=False, ensure_finite=False), sample_shape
+        return self._validated_rows(X, reset=False, ensure_finite=False)
+
+    def _validated_rows(self, X, reset, ensure_finite=True):
+        """``X`` as validated 2-D rows, and the layout of one sample (see :meth:`_to_rows`)."""
+        X, sample_shape = self._to_rows(X, reset=reset)
+        return check_X(self, X, reset=reset, ensure_finite=ensure_finite), sample_shape
 
     def _map(self, X, fn, shape, check_finite_rows=False, columns="features", net=None, dtype=None):
         """Run ``fn(module, Xb)`` over batches of ``X`` into a new array (see ``map_batches``).

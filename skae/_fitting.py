@@ -23,7 +23,7 @@ from sklearn.utils import check_random_state, metadata_routing
 from . import _inference, _outlier
 from ._batches import FitData
 from ._training import TrainingConfig, draw_seeds, new_net, resolve_device, train
-from ._validation import _fit_context, check_is_fitted, check_X
+from ._validation import _fit_context, check_is_fitted
 from .networks import build_network
 
 __all__ = ["FittingMixin"]
@@ -44,6 +44,11 @@ def unchanged_on_error(estimator):
         vars(estimator).clear()
         vars(estimator).update(saved)
         raise
+
+
+def _float32_rows(X):
+    """The validated rows as one float32 tensor, converted once (shared with numpy if they are)."""
+    return torch.from_numpy(np.require(X, dtype=np.float32, requirements=["C", "W"]))
 
 
 class FittingMixin:
@@ -107,14 +112,13 @@ class FittingMixin:
         holdout = self.early_stopping and not partial
         with unchanged_on_error(self):
             self._check_params()
-            X, sample_shape = self._to_rows(X, reset=not continuing)
-            X = check_X(self, X, reset=not continuing)
+            X, sample_shape = self._validated_rows(X, reset=not continuing)
             low, high = self._check_range(X, holdout)
             if not continuing:
                 self._resolve_settings(X, sample_shape, low >= 0 and high <= 1)
                 self._seeds = draw_seeds(self.random_state)
             self._check_loss_range(low, high)
-            rows = torch.from_numpy(np.require(X, dtype=np.float32, requirements=["C", "W"]))
+            rows = _float32_rows(X)
             data = self._fit_data(rows, holdout)
             net = self._copy_net() if continuing else self._build_net()
             outcome = train(net, data, self._training_config(partial, data.train))
@@ -320,10 +324,8 @@ class FittingMixin:
             The estimator.
         """
         check_is_fitted(self)
-        X, _ = self._to_rows(X, reset=False)
-        X = check_X(self, X, reset=False)
-        rows = torch.from_numpy(np.require(X, dtype=np.float32, requirements=["C", "W"]))
-        calibration = self._calibrate(self.net_, rows, X.dtype)
+        X, _ = self._validated_rows(X, reset=False)
+        calibration = self._calibrate(self.net_, _float32_rows(X), X.dtype)
         if calibration is None:
             _inference.overflow_error(X)
         self._commit(self.net_, calibration)
