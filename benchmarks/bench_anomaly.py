@@ -29,9 +29,16 @@ Detectors, each with its defaults:
 * ``knn5``: the distance to the 5th nearest training row; ``knn10``: the mean
   distance to the 10 nearest (both on the scaled input).
 
+Robustness (``--grid``): ``skae.Autoencoder``'s default score, and the
+reconstruction error of the same fitted network, for every ``n_components``
+in {4, 8, 16} and ``hidden_layer_sizes`` in {(32,), (64,), (128, 64)}, all
+else default; printed per set: the ROC-AUC (mean over seeds) of each of the
+nine networks, and its standard deviation over them. ``--max-rows`` skips
+the larger sets (nine fits each).
+
     python benchmarks/bench_anomaly.py [--data ../shared/data] [--datasets cardio thyroid ...]
         [--all [--half selection|confirmation|both]] [--detectors skae iforest ...]
-        [--seeds 1 2 3]
+        [--seeds 1 2 3] [--grid [--max-rows 20000]]
 
 Without ``--datasets`` or ``--all``, it runs ADBench's eight-set suite. The
 data folder defaults to ``SKAE_DATA``, else ``../shared/data`` beside the
@@ -182,20 +189,71 @@ def run_one(detector, X_train, X_test, y_test):
     return auc, ap, elapsed, flagged, precision, recall
 
 
-def evaluate(path, detectors, seeds):
+def load(path):
     data = np.load(path, allow_pickle=False)
-    X, y = data["X"].astype(np.float64), data["y"].astype(int)
+    return data["X"].astype(np.float64), data["y"].astype(int)
+
+
+def split(X, y, seed):
+    """The protocol's split of one seed: scaled training and test parts, test labels."""
+    X_train, X_test, y_train, y_test = train_test_split(
+        X, y, test_size=0.3, stratify=y, random_state=seed
+    )
+    if len(X_train) > MAX_TRAIN:
+        X_train, _, y_train, _ = train_test_split(
+            X_train, y_train, train_size=MAX_TRAIN, stratify=y_train, random_state=seed
+        )
+    scaler = StandardScaler().fit(X_train)
+    return scaler.transform(X_train), scaler.transform(X_test), y_test
+
+
+GRID = [(c, h) for c in (4, 8, 16) for h in ((32,), (64,), (128, 64))]
+
+
+def robustness(path, seeds):
+    """ROC-AUC of the default score and of the reconstruction error, per network of GRID."""
+    X, y = load(path)
+    default, reconstruction = np.zeros((len(seeds), len(GRID))), np.zeros((len(seeds), len(GRID)))
+    for i, seed in enumerate(seeds):
+        X_train, X_test, y_test = split(X, y, seed)
+        for j, (n_components, hidden) in enumerate(GRID):
+            model = skae.Autoencoder(n_components, hidden_layer_sizes=hidden, random_state=seed)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                model.fit(X_train)
+            default[i, j] = roc_auc_score(y_test, -model.score_samples(X_test))
+            reconstruction[i, j] = roc_auc_score(y_test, model.reconstruction_error(X_test))
+    return default.mean(axis=0), reconstruction.mean(axis=0)
+
+
+def run_grid(names, available, seeds, max_rows):
+    print(
+        "ROC-AUC over the nine networks (n_components x hidden_layer_sizes), mean over "
+        f"seeds {', '.join(map(str, seeds))}: the default score, then the reconstruction error"
+    )
+    worst = []
+    for name in names:
+        n_rows = len(np.load(available[name])["y"])
+        if max_rows and n_rows > max_rows:
+            print(f"{name}: {n_rows} rows, above --max-rows: not run")
+            continue
+        default, reconstruction = robustness(available[name], seeds)
+        worst.append(default.std())
+        print(
+            f"{name} [{half(name)}]: default mean {default.mean():.3f} std {default.std():.3f} "
+            f"(min {default.min():.3f}, max {default.max():.3f}); reconstruction mean "
+            f"{reconstruction.mean():.3f} std {reconstruction.std():.3f}",
+            flush=True,
+        )
+    if worst:
+        print(f"largest std of the default score over the nine networks: {max(worst):.3f}")
+
+
+def evaluate(path, detectors, seeds):
+    X, y = load(path)
     results = {name: [] for name in detectors}
     for seed in seeds:
-        X_train, X_test, y_train, y_test = train_test_split(
-            X, y, test_size=0.3, stratify=y, random_state=seed
-        )
-        if len(X_train) > MAX_TRAIN:
-            X_train, _, y_train, _ = train_test_split(
-                X_train, y_train, train_size=MAX_TRAIN, stratify=y_train, random_state=seed
-            )
-        scaler = StandardScaler().fit(X_train)
-        X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
+        X_train, X_test, y_test = split(X, y, seed)
         for name in detectors:
             results[name].append(run_one(DETECTORS[name](seed), X_train, X_test, y_test))
     # mean over seeds of (ROC-AUC, AP, seconds, flagged, precision, recall); NaN where
@@ -230,6 +288,8 @@ def main(argv=None):
     parser.add_argument("--half", choices=[*HALVES, "both"], default="selection")
     parser.add_argument("--detectors", nargs="+", default=list(DETECTORS), choices=DETECTORS)
     parser.add_argument("--seeds", nargs="+", type=int, default=[1, 2, 3])
+    parser.add_argument("--grid", action="store_true", help="the default's robustness grid")
+    parser.add_argument("--max-rows", type=int, default=None, help="with --grid: skip larger sets")
     args = parser.parse_args(argv)
     folder = (args.data or default_data()) / "adbench_classical"
     if not folder.is_dir():
@@ -249,6 +309,10 @@ def main(argv=None):
     if missing:
         print(f"Not in {folder}: {', '.join(missing)}. Available: {', '.join(available)}")
         return 2
+
+    if args.grid:
+        run_grid(names, available, args.seeds, args.max_rows)
+        return 0
 
     auc, ap, seconds, thresholds = {}, {}, {}, {}
     flaggers = [d for d in ("skae", "iforest") if d in detectors]

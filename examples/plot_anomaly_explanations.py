@@ -6,8 +6,9 @@ Scores anomalies in a real table, scikit-learn's breast cancer data (30
 named measurements of cell nuclei): the benign tumours plus a handful of
 malignant ones play the part of a mostly normal data set with a few
 anomalies. An :class:`skae.Autoencoder` behind a ``StandardScaler`` is fit
-without labels; ``score_samples`` (the hybrid score: reconstruction error
-and the density of the codes) ranks the samples, and
+without labels; ``score_samples`` (the hybrid score: how far each sample
+lies from the training data, in the input space and among the codes)
+ranks the samples, and
 ``reconstruction_error(X, per_feature=True)``, a DataFrame with the table's
 column names, tells which measurements make each top anomaly hard to
 reconstruct. The figure draws the scores of both groups with the

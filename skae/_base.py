@@ -322,11 +322,12 @@ class BaseAutoencoder(
 
         With ``outlier_score_="reconstruction"`` (and for the variants
         without an ``outlier_score`` parameter), the negative mean squared
-        reconstruction error. With ``outlier_score_="hybrid"``, the negative weighted mean
-        of the robustly standardised reconstruction error and code
-        densities (see the class's Notes): 0 is a typical training sample,
-        and each unit is about one interquartile range of the training
-        samples' anomaly scores.
+        reconstruction error. With ``outlier_score_="hybrid"``, the
+        negative weighted mean of the robustly standardised distances to the
+        training data, in the input space and among the codes (see the
+        class's Notes): 0 is a typical training sample, and each unit is
+        about one interquartile range of the training samples' anomaly
+        scores.
 
         Parameters
         ----------

@@ -95,14 +95,15 @@ DOCS = {
     "outlier_score": """\
     outlier_score : {"hybrid", "reconstruction"}, default="hybrid"
         What :meth:`score_samples` measures. ``"reconstruction"`` is the
-        negative mean squared reconstruction error. ``"hybrid"`` adds how
-        rare the sample's code is among the training codes, which also
-        catches anomalies that the network reconstructs well: on ADBench's
-        classical tabular sets it ranks anomalies markedly better (see the
-        anomaly benchmark). :meth:`score` and :meth:`reconstruction_error`
-        are the reconstruction error either way. The score a fit chose is
-        ``outlier_score_``; changing this parameter takes effect at the next
-        fit.""",
+        negative mean squared reconstruction error. ``"hybrid"`` is how far
+        the sample lies from the training data, in the input space (each
+        feature standardised) and among the codes, which catches anomalies
+        that the network reconstructs well: on ADBench's classical tabular
+        sets it ranks anomalies markedly better, and it barely depends on
+        the network's size (see the anomaly benchmark). :meth:`score` and
+        :meth:`reconstruction_error` are the reconstruction error either
+        way. The score a fit chose is ``outlier_score_``; changing this
+        parameter takes effect at the next fit.""",
     "running": """\
     warm_start : bool, default=False
         When True, :meth:`fit` continues training the current network (and
@@ -170,14 +171,13 @@ DOCS = {
     "outlier_stats": """\
     outlier_stats_ : dict
         With ``outlier_score_="hybrid"``, what the score learned from the
-        training data: ``"inverse_feature_scale"`` (one over each feature's
-        mean squared error), the codes' ``"code_mean"`` and
-        ``"code_scale"``, the ``"gaussian"`` and two-component
-        ``"mixture"`` densities fit to the standardised codes,
-        ``"reference_codes"`` (at most 2,000 training codes, a random
-        subsample of larger training sets) and
-        ``"n_neighbors"``, and the ``"center"`` and ``"spread"`` of the four
-        components over the training data. Training sets of more than
+        training data: each feature's ``"input_mean"`` and
+        ``"input_scale"`` (standard deviation), the codes' ``"code_mean"``
+        and ``"code_scale"``, the standardised ``"reference_rows"`` and
+        ``"reference_codes"`` (at most 256 each, seeded subsamples of
+        larger training sets), the neighbour ranks ``"n_neighbors"`` and
+        ``"n_code_neighbors"``, and the ``"center"`` and ``"spread"`` of the
+        two distances over the training data. Training sets of more than
         20,000 samples are represented by a seeded subsample of 20,000,
         which also sets ``offset_``.""",
 }

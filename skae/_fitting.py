@@ -240,13 +240,11 @@ class FittingMixin:
         if len(rows) > _outlier.MAX_STATS_SAMPLES:
             chosen = random_state.choice(len(rows), _outlier.MAX_STATS_SAMPLES, replace=False)
             rows = rows[torch.from_numpy(np.sort(chosen))]
-        width = rows.shape[1]
-        both = map_net(rows, _outlier.errors_and_codes, (width + self.n_components_,), dtype=dtype)
+        # the errors are computed only to tell whether the network's outputs are finite
+        both = map_net(rows, _outlier.reconstruction_and_codes, (1 + self.n_components_,), dtype=dtype)
         if not np.isfinite(both).all():
             return None
-        stats, scores = _outlier.fit_hybrid(
-            both[:, :width], both[:, width:], random_state, net.device
-        )
+        stats, scores = _outlier.fit_hybrid(rows, both[:, 1:], random_state, net.device)
         if not np.isfinite(scores).all():
             return None
         return _outlier.offset_from_scores(scores, self.contamination), stats

@@ -110,3 +110,16 @@ def test_a_large_training_part_is_subsampled_and_knn_scores(
     assert seen == [50, 50]
     line = re.search(r"easy \(300, 5\) \[\w+\]: ROC-AUC (.*)", capsys.readouterr().out)
     assert all(float(v) > 0.9 for v in re.findall(r"[0-9]\.[0-9]+", line.group(1)))
+
+
+def test_the_grid_reports_the_spread_over_networks(bench, data_folder, monkeypatch, capsys):
+    monkeypatch.setattr(bench, "GRID", [(2, (16,)), (4, (16,))])
+    argv = ["--data", str(data_folder), "--datasets", "easy", "--seeds", "1", "--grid"]
+    assert bench.main(argv) == 0
+    out = capsys.readouterr().out
+    row = re.search(r"easy \[\w+\]: default mean ([0-9.]+) std ([0-9.]+)", out)
+    assert float(row.group(1)) > 0.95 and float(row.group(2)) < 0.05
+    assert "reconstruction mean" in out and "largest std" in out
+    # a set above --max-rows is named, not run
+    assert bench.main([*argv, "--max-rows", "100"]) == 0
+    assert "above --max-rows: not run" in capsys.readouterr().out
