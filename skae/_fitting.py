@@ -241,7 +241,9 @@ class FittingMixin:
             chosen = random_state.choice(len(rows), _outlier.MAX_STATS_SAMPLES, replace=False)
             rows = rows[torch.from_numpy(np.sort(chosen))]
         # the errors are computed only to tell whether the network's outputs are finite
-        both = map_net(rows, _outlier.reconstruction_and_codes, (1 + self.n_components_,), dtype=dtype)
+        both = map_net(
+            rows, _outlier.reconstruction_and_codes, (1 + self.n_components_,), dtype=dtype
+        )
         if not np.isfinite(both).all():
             return None
         stats, scores = _outlier.fit_hybrid(rows, both[:, 1:], random_state, net.device)
