@@ -36,7 +36,7 @@ SEEDS = {
     "shuffle": "the order of the training rows on each epoch",
     "split": "the validation split of early_stopping",
     "noise": "training-time corruption and the variational draws",
-    "stats": "the outlier statistics: their subsample of large training sets, their mixtures",
+    "stats": "the outlier statistics: their subsample of large training sets, their references",
 }
 """One seed per purpose, drawn in this order once per fresh fit."""
 
