@@ -212,6 +212,7 @@ class BaseAutoencoder(
         if hybrid is None:
             hybrid = self.outlier_score_ == "hybrid"
         if hybrid:
+            _outlier.check_stats(self.outlier_stats_, type(self).__name__)
             stats = _outlier.torch_stats(self.outlier_stats_, self.net_.device)
             fn = partial(_outlier.hybrid_scores, stats=stats)
             return self._map(X, fn, (), check_finite_rows)

@@ -203,6 +203,23 @@ def fit_hybrid(rows, codes, random_state, device):
     return stats, scores.cpu().numpy().astype(codes.dtype)
 
 
+_STATS_KEYS = frozenset(
+    {"input_mean", "input_scale", "reference_rows", "reference_codes", "center", "spread"}
+)
+
+
+def check_stats(stats, name):
+    """Raise a helpful error for statistics of another version's hybrid score."""
+    missing = _STATS_KEYS - set(stats)
+    if missing:
+        raise ValueError(
+            f"This {name} was fitted by an earlier skae, whose hybrid outlier score kept "
+            f"other statistics (missing: {', '.join(sorted(missing))}). Call "
+            "fit_threshold(X_train) to recompute them from the training data without "
+            "training, or fit the estimator again."
+        )
+
+
 def torch_stats(stats, device):
     """Move the arrays of ``stats``, and :data:`WEIGHTS`, to float32 tensors on ``device``."""
 

@@ -230,6 +230,18 @@ def test_hybrid_is_robust_to_the_network_size():
     assert np.std(aucs) <= 0.02
 
 
+def test_statistics_of_an_earlier_version_are_refused_with_the_remedy(blobs):
+    ae = Autoencoder(3, **FAST).fit(blobs)
+    expected = ae.score_samples(blobs)
+    # what the previous hybrid score kept: no input-space references
+    ae.outlier_stats_ = {"reference_codes": ae.outlier_stats_["reference_codes"], "n_neighbors": 50}
+    with pytest.raises(ValueError, match=r"earlier skae.*input_mean.*fit_threshold\(X_train\)"):
+        ae.score_samples(blobs)
+    with pytest.raises(ValueError, match="earlier skae"):
+        ae.predict(blobs)
+    np.testing.assert_array_equal(ae.fit_threshold(blobs).score_samples(blobs), expected)
+
+
 def test_outlier_score_is_validated(blobs):
     with pytest.raises(ValueError, match="outlier_score"):
         Autoencoder(outlier_score="density").fit(blobs)
