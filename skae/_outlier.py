@@ -90,11 +90,11 @@ def _scale(values):
     return values.mean(axis=0), scale
 
 
-def _reference(values, max_reference, random_state):
-    """Row indices of a seeded subsample of at most ``max_reference`` rows, in order."""
-    if len(values) <= max_reference:
-        return np.arange(len(values))
-    return np.sort(random_state.choice(len(values), max_reference, replace=False))
+def _reference(n_rows, max_reference, random_state):
+    """Row indices of a seeded subsample of at most ``max_reference`` of ``n_rows``, in order."""
+    if n_rows <= max_reference:
+        return np.arange(n_rows)
+    return np.sort(random_state.choice(n_rows, max_reference, replace=False))
 
 
 def kth_neighbor_distance(queries, reference, k, is_reference=None):
@@ -107,13 +107,15 @@ def kth_neighbor_distance(queries, reference, k, is_reference=None):
     k : int
         At most ``m - 1`` when ``is_reference`` marks any query.
     is_reference : bool Tensor of shape (n,), optional
-        Queries that are themselves among the references: their own copy
-        (distance 0) is left out, so they get the distance to the ``k``-th
-        nearest other reference.
+        Queries that are themselves among the references (training rows).
 
     Returns
     -------
-    distances : Tensor of shape (n,)
+    distances : Tensor of shape (n,), or (n, 2) with ``is_reference``
+        With ``is_reference``, two columns from one search: the distance as
+        for any query (a reference's own copy, at distance 0, counts among
+        its neighbours), and the distance with that copy left out (to the
+        ``k``-th nearest other reference).
     """
     squared_norms = reference.square().sum(dim=1)
     rows = _BLOCK_ROWS
@@ -135,7 +137,8 @@ def kth_neighbor_distance(queries, reference, k, is_reference=None):
         else:
             nearest = squared.topk(k_self, dim=1, largest=False, sorted=True).values
             mine = is_reference[start : start + rows]
-            kth = torch.where(mine, nearest[:, k_self - 1], nearest[:, k - 1])
+            left_out = torch.where(mine, nearest[:, k_self - 1], nearest[:, k - 1])
+            kth = torch.stack([nearest[:, k - 1], left_out], dim=1)
         out.append(kth.clamp_min(0.0).sqrt())
     return torch.cat(out)[:n_queries]
 
@@ -167,25 +170,23 @@ def fit_hybrid(rows, codes, random_state, device):
         copy left out, which is how new samples are measured.
     """
     rows_np = rows.cpu().numpy()
+    n = len(rows_np)
     input_mean, input_scale = _scale(rows_np)
     code_mean, code_scale = _scale(codes)
-    standardized = (rows_np - input_mean) / input_scale
-    standardized_codes = (codes - code_mean) / code_scale
-    chosen = _reference(standardized, MAX_REFERENCE, random_state)
-    chosen_codes = _reference(standardized_codes, MAX_CODE_REFERENCE, random_state)
+    chosen = _reference(n, MAX_REFERENCE, random_state)
+    chosen_codes = _reference(n, MAX_CODE_REFERENCE, random_state)
     stats = {
         "input_mean": input_mean,
         "input_scale": input_scale,
         "code_mean": code_mean,
         "code_scale": code_scale,
-        "reference_rows": standardized[chosen],
-        "reference_codes": standardized_codes[chosen_codes],
+        "reference_rows": (rows_np[chosen] - input_mean) / input_scale,
+        "reference_codes": (codes[chosen_codes] - code_mean) / code_scale,
         "n_neighbors": max(1, min(N_NEIGHBORS, len(chosen) - 1)),
         "n_code_neighbors": max(1, min(N_CODE_NEIGHBORS, len(chosen_codes) - 1)),
         "center": np.zeros(len(COMPONENTS)),
         "spread": np.ones(len(COMPONENTS)),
     }
-    n = len(rows_np)
     masks = []
     for picked in (chosen, chosen_codes):
         mask = np.zeros(n, dtype=bool)
@@ -194,12 +195,13 @@ def fit_hybrid(rows, codes, random_state, device):
         masks.append(torch.as_tensor(mask, device=device))
     device_stats = torch_stats(stats, device)
     rows, codes_t = rows.to(device), torch.as_tensor(codes, dtype=torch.float32, device=device)
+    both = _components(rows, codes_t, device_stats, masks)
     # standardised as new samples would be: each row's own copy left out
-    left_out = _components(rows, codes_t, device_stats, masks).cpu().numpy().astype(np.float64)
+    left_out = both[:, :, 1].cpu().numpy().astype(np.float64)
     stats["center"] = np.median(left_out, axis=0)
     stats["spread"] = np.array([_robust_spread(c) for c in left_out.T])
     # scored as score_samples scores them, so that contamination holds on the training data
-    scores = _weighted(_components(rows, codes_t, device_stats), torch_stats(stats, device))
+    scores = _weighted(both[:, :, 0], torch_stats(stats, device))
     return stats, scores.cpu().numpy().astype(codes.dtype)
 
 
@@ -232,7 +234,11 @@ def torch_stats(stats, device):
 
 
 def _components(X, codes, stats, is_reference=(None, None)):
-    """The raw components of rows ``X`` with codes ``codes``; higher = more anomalous."""
+    """The raw components of rows ``X`` with codes ``codes``; higher = more anomalous.
+
+    Shape ``(n, 2)``; with ``is_reference`` masks (training rows), ``(n, 2, 2)``:
+    each component as for any sample, then with a row's own reference left out.
+    """
     standardized = (X - stats["input_mean"]) / stats["input_scale"]
     standardized_codes = (codes - stats["code_mean"]) / stats["code_scale"]
     neighbors = kth_neighbor_distance(

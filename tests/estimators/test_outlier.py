@@ -213,8 +213,11 @@ def test_kth_neighbor_distance_matches_scikit_learn(monkeypatch, block_rows):
     got = kth_neighbor_distance(
         torch.as_tensor(mixed), torch.as_tensor(reference), 5, is_reference
     ).numpy()
-    np.testing.assert_allclose(got[:10], kth_distance(reference, reference[:10], 5, True), 1e-8)
-    np.testing.assert_allclose(got[10:], kth_distance(reference, queries, 5), rtol=1e-8)
+    assert got.shape == (40, 2)
+    # first column: as any query (a reference's own copy counts); second: own copy left out
+    np.testing.assert_allclose(got[:, 0], kth_distance(reference, mixed, 5), rtol=1e-8, atol=1e-7)
+    np.testing.assert_allclose(got[:10, 1], kth_distance(reference, reference[:10], 5, True), 1e-8)
+    np.testing.assert_allclose(got[10:, 1], kth_distance(reference, queries, 5), rtol=1e-8)
 
 
 def test_hybrid_is_robust_to_the_network_size():
