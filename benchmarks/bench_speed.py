@@ -1,14 +1,17 @@
 """Training and inference speed of skae against a hand-written torch loop and PyOD.
 
 Training: for each data shape and batch size, ``skae.Autoencoder.fit`` runs
-interleaved (hand, skae, PyOD, hand, skae, PyOD, ...) with
+interleaved (hand, hand on one thread, skae, hybrid, PyOD, hand, ...) with
 
 * a minimal hand-written PyTorch loop: the same network
   (``skae.networks.DenseAutoencoderNetwork``), ``torch.optim.Adam`` with
   ``fused=True`` (the implementation skae's training uses) and its
   defaults (learning rate 1e-3, weight decay 1e-4), the same epochs, batch
   size, per-epoch shuffling and float32 data, and nothing else (no
-  validation, no scoring of the training data);
+  validation, no scoring of the training data), run twice: with torch's
+  threads (``hand``) and on one thread (``hand1``), since a small network
+  can train faster on one; the ratios are taken against the faster of the
+  two, the loop at its better thread count;
 * PyOD's ``AutoEncoder`` (optional: skipped with a message when PyOD is not
   installed) with ``hidden_neuron_list=[64, code]``, which is the same
   network, no batch norm, no dropout, no preprocessing, and the same
@@ -17,9 +20,12 @@ interleaved (hand, skae, PyOD, hand, skae, PyOD, ...) with
 skae's and PyOD's fits include what a fit of theirs does beyond the loop:
 input validation and scoring the training data for the outlier threshold.
 ``skae`` runs with ``outlier_score="reconstruction"``, the score PyOD and
-the hand-written loop compute; ``default`` is the same fit with the default
-hybrid score, whose statistics (one pass over at most 20,000 training rows,
-two reference subsamples, two neighbour searches) it adds.
+the hand-written loop compute; ``hybrid`` is the same fit with the default
+``outlier_score="hybrid"``, whose statistics (one pass over at most 20,000
+training rows, two reference subsamples, two neighbour searches) it adds.
+Both fix the network, epochs and batch size to the loop's (8-unit code, 64
+hidden units, ``tol=0``): the comparison is of the same training, not of
+skae's default training length.
 
 Inference: ``score_samples`` on 1,000,000 x 100 float32 against a raw
 ``torch.no_grad()`` forward of the same network in batches of 16,384 rows
@@ -33,8 +39,8 @@ hybrid score's ``score_samples`` against the reconstruction score's on
 Prints medians over ``--repeats`` runs and their ratios, and exits with
 status 1 when a target is missed:
 
-* fit <= 1.15x the hand-written loop, at every shape and batch size, and
-  the default fit (hybrid score) <= 1.3x;
+* fit <= 1.15x the hand-written loop at its better thread count, at every
+  shape and batch size, and the fit with the default hybrid score <= 1.3x;
 * fit < PyOD's at every shape and batch size, and <= 0.6x at batch 256;
 * score_samples <= 1.1x the raw forward; its extra peak memory <= output + 64 MiB;
 * the hybrid score's score_samples <= 3x the reconstruction score's.
@@ -65,7 +71,7 @@ SHAPES = [(2_000, 20), (50_000, 100), (200_000, 30)]
 QUICK_SHAPES = [(2_000, 20), (20_000, 50)]
 BATCH_SIZES = [32, 256]
 TARGET_HAND = 1.15
-TARGET_DEFAULT = 1.3
+TARGET_HYBRID_FIT = 1.3
 TARGET_HYBRID = 3.0
 N_HYBRID = 300_000
 TARGET_PYOD = 1.0
@@ -109,6 +115,15 @@ def fit_hand(X, batch_size, epochs, seed=0):
     return net
 
 
+def fit_hand_one_thread(X, batch_size, epochs, seed=0):
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        return fit_hand(X, batch_size, epochs, seed)
+    finally:
+        torch.set_num_threads(threads)
+
+
 def fit_skae(X, batch_size, epochs, seed=0, outlier_score="reconstruction"):
     ae = Autoencoder(
         CODE,
@@ -127,7 +142,7 @@ def fit_skae(X, batch_size, epochs, seed=0, outlier_score="reconstruction"):
         return ae.fit(X)
 
 
-def fit_default(X, batch_size, epochs, seed=0):
+def fit_hybrid(X, batch_size, epochs, seed=0):
     return fit_skae(X, batch_size, epochs, seed, outlier_score="hybrid")
 
 
@@ -156,7 +171,12 @@ def timed(fn, *args):
 
 
 def bench_training(shapes, repeats, with_pyod):
-    contenders = {"hand": fit_hand, "skae": fit_skae, "default": fit_default}
+    contenders = {
+        "hand": fit_hand,
+        "hand1": fit_hand_one_thread,
+        "skae": fit_skae,
+        "hybrid": fit_hybrid,
+    }
     if with_pyod:
         contenders["pyod"] = fit_pyod
     rows = []
@@ -171,15 +191,17 @@ def bench_training(shapes, repeats, with_pyod):
                 for name, fit in contenders.items():
                     times[name].append(timed(fit, X, batch_size, epochs, repeat))
             medians = {name: float(np.median(t)) for name, t in times.items()}
+            medians["best hand"] = min(medians["hand"], medians["hand1"])
             rows.append(((n_samples, n_features), batch_size, epochs, medians))
             print_training_row(rows[-1], flush=True)
     return rows
 
 
 def print_training_header(with_pyod):
-    header = f"{'shape':>14} {'batch':>5} {'epochs':>6} {'hand':>8} {'skae':>8} {'default':>8}"
+    header = f"{'shape':>14} {'batch':>5} {'epochs':>6} {'hand':>8} {'hand1':>8}"
+    header += f" {'skae':>8} {'hybrid':>8}"
     header += f" {'pyod':>8}" if with_pyod else ""
-    header += f" {'skae/hand':>9} {'default/hand':>12}"
+    header += f" {'skae/hand':>9} {'hybrid/hand':>11}"
     header += f" {'skae/pyod':>9}" if with_pyod else ""
     print(header)
     print("-" * len(header))
@@ -188,11 +210,12 @@ def print_training_header(with_pyod):
 def print_training_row(row, flush=False):
     (n_samples, n_features), batch_size, epochs, medians = row
     line = f"{f'{n_samples:,} x {n_features}':>14} {batch_size:>5} {epochs:>6}"
-    line += f" {medians['hand']:>7.3f}s {medians['skae']:>7.3f}s {medians['default']:>7.3f}s"
+    line += f" {medians['hand']:>7.3f}s {medians['hand1']:>7.3f}s"
+    line += f" {medians['skae']:>7.3f}s {medians['hybrid']:>7.3f}s"
     if "pyod" in medians:
         line += f" {medians['pyod']:>7.3f}s"
-    line += f" {medians['skae'] / medians['hand']:>9.2f}"
-    line += f" {medians['default'] / medians['hand']:>12.2f}"
+    line += f" {medians['skae'] / medians['best hand']:>9.2f}"
+    line += f" {medians['hybrid'] / medians['best hand']:>11.2f}"
     if "pyod" in medians:
         line += f" {medians['skae'] / medians['pyod']:>9.2f}"
     print(line, flush=flush)
@@ -319,10 +342,10 @@ def main(argv=None):
 
     missed = []
     for shape, batch_size, _, medians in rows:
-        if medians["skae"] > TARGET_HAND * medians["hand"]:
+        if medians["skae"] > TARGET_HAND * medians["best hand"]:
             missed.append(f"fit {shape} batch {batch_size}: skae/hand above {TARGET_HAND}")
-        if medians["default"] > TARGET_DEFAULT * medians["hand"]:
-            missed.append(f"fit {shape} batch {batch_size}: default/hand above {TARGET_DEFAULT}")
+        if medians["hybrid"] > TARGET_HYBRID_FIT * medians["best hand"]:
+            missed.append(f"fit {shape} batch {batch_size}: hybrid/hand above {TARGET_HYBRID_FIT}")
         if "pyod" in medians:
             limit = TARGET_PYOD_256 if batch_size == 256 else TARGET_PYOD
             if medians["skae"] >= limit * medians["pyod"]:
