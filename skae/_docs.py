@@ -102,9 +102,10 @@ DOCS = {
         that the network reconstructs well. It was chosen on one half of
         ADBench's classical tabular sets (where, averaged over nine network
         sizes, it ranks anomalies better than the reconstruction error on 18
-        of 22 sets, and varies far less with the network's size) and confirmed on the other half, against
-        ``IsolationForest``, kNN distances, LOF and PyOD's ``AutoEncoder``
-        (see the anomaly benchmark). :meth:`score` and
+        of 22 sets, and varies far less with the network's size) and
+        confirmed on the other half, against ``IsolationForest``, kNN
+        distances, LOF and PyOD's ``AutoEncoder`` (see the anomaly
+        benchmark). :meth:`score` and
         :meth:`reconstruction_error` are the reconstruction error either
         way. The score a fit chose is ``outlier_score_``; changing this
         parameter takes effect at the next fit.""",
