@@ -70,7 +70,7 @@ def main(argv=None):
         warnings.simplefilter("ignore", ConvergenceWarning)
         in_memory.fit(X_train)
 
-    n_chunks = streamed.n_iter_ // n_epochs
+    n_chunks = len(streamed.net_.history) // n_epochs  # one epoch of the net per chunk
     errors = {
         label: float(np.mean(model.reconstruction_error(X_test)))
         for label, model in (("fit_stream", streamed), ("fit", in_memory))
@@ -88,7 +88,7 @@ def main(argv=None):
     LossCurveDisplay.from_estimator(in_memory, ax=left, log_scale=True)
     left.set_title(f"fit: {n_epochs} epochs over all {len(X_train)} rows")
     LossCurveDisplay.from_estimator(streamed, ax=right, log_scale=True)
-    right.set_xlabel(f"chunk ({n_chunks} per pass)")
+    right.set_xlabel(f"pass ({n_chunks} chunks each)")
     right.set_title(f"fit_stream: {n_epochs} passes in chunks of {chunk_size} rows")
     fig.suptitle(
         f"{name}: held-out MSE {errors['fit_stream']:.4f} streamed, {errors['fit']:.4f} in memory"

@@ -30,11 +30,15 @@ from ._callbacks import check_callbacks
 from ._explain import feature_contributions
 from ._fitting import FittingMixin
 from ._persistence import PersistenceMixin
+from ._training import resolve_device
 from ._validation import (
     FLOAT_DTYPES,
     Interval,
+    InvalidParameterError,
     StrOptions,
     _check_numeric,
+    _is_polars,
+    as_array_input,
     check_array,
     check_finite,
     check_is_fitted,
@@ -82,7 +86,7 @@ class BaseAutoencoder(
         "warm_start": ["boolean"],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
-        "device": [StrOptions({"auto", "cpu", "cuda"})],
+        "device": [str],
         "callbacks": [list, None],
     }
 
@@ -139,7 +143,17 @@ class BaseAutoencoder(
 
     def _check_params(self):
         """Checks of the parameters beyond their constraints, before any state changes."""
+        for name, constraints in self._parameter_constraints.items():
+            value = getattr(self, name)
+            if isinstance(value, bool) and not {"boolean", "verbose"} & set(
+                c for c in constraints if isinstance(c, str)
+            ):
+                raise InvalidParameterError(
+                    f"The {name!r} parameter of {type(self).__name__} must be a number "
+                    f"or a string as documented, not a bool; got {value!r}."
+                )
         check_callbacks(self.callbacks)
+        resolve_device(self.device)
 
     def _resolve_settings(self, X, sample_shape, in_unit_range):
         """Set the data-dependent settings of a fresh fit from the training rows ``X``."""
@@ -179,7 +193,7 @@ class BaseAutoencoder(
 
     def _validated_rows(self, X, reset, ensure_finite=True):
         """``X`` as validated 2-D rows, and the layout of one sample (see :meth:`_to_rows`)."""
-        X, sample_shape = self._to_rows(X, reset=reset)
+        X, sample_shape = self._to_rows(as_array_input(X), reset=reset)
         return check_X(self, X, reset=reset, ensure_finite=ensure_finite), sample_shape
 
     def _map(self, X, fn, shape, check_finite_rows=False, columns="features", net=None, dtype=None):
@@ -191,12 +205,12 @@ class BaseAutoencoder(
         """
         net = self.net_ if net is None else net
         out = np.empty((len(X), *shape), dtype=X.dtype if dtype is None else dtype)
-        on_nonfinite = on_nan_output = None
+        on_nonfinite = on_nonfinite_output = None
         if check_finite_rows:
             if isinstance(columns, str):
                 columns = getattr(self, "feature_names_in_", None)
             on_nonfinite = partial(check_finite, X, "X", columns)
-            on_nan_output = partial(_inference.overflow_error, X)
+            on_nonfinite_output = partial(_inference.overflow_error, X, module=net.module_)
         return _inference.map_batches(
             net.module_,
             X,
@@ -205,7 +219,7 @@ class BaseAutoencoder(
             batch_size=net.valid_batch_size,
             device=net.device,
             on_nonfinite=on_nonfinite,
-            on_nan_output=on_nan_output,
+            on_nonfinite_output=on_nonfinite_output,
         )
 
     def _score_samples(self, X, check_finite_rows=False, hybrid=None):
@@ -250,6 +264,7 @@ class BaseAutoencoder(
         X_reconstructed : ndarray of shape (n_samples, n_features_in)
         """
         check_is_fitted(self)
+        X = as_array_input(X)
         _check_numeric(X)
         Z = check_array(X, dtype=list(FLOAT_DTYPES), ensure_all_finite=False, input_name="X")
         check_finite(Z, "X", None)
@@ -307,6 +322,12 @@ class BaseAutoencoder(
         errors = self._map(Xv, fn, shape, check_finite_rows=True)
         if per_feature:
             errors = self._from_rows(errors, sample_shape)
+        if _is_polars(X):
+            import polars as pl
+
+            if per_feature:
+                return pl.DataFrame(errors, schema=list(X.columns), orient="row")
+            return pl.Series("reconstruction_error", errors)
         if not _is_dataframe(X):
             return errors
         import pandas as pd
@@ -365,7 +386,8 @@ class BaseAutoencoder(
             Higher is better.
         """
         X, _ = self._check_inference_input(X)
-        return float(np.mean(self._score_samples(X, check_finite_rows=True, hybrid=False)))
+        scores = self._score_samples(X, check_finite_rows=True, hybrid=False)
+        return float(np.mean(scores, dtype=np.float64))
 
     def explain(self, X):
         """Each feature's contribution to the anomaly score of each sample.

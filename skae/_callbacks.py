@@ -37,16 +37,26 @@ def _clone(state):
     return state
 
 
+EXPLOSION = 1e6
+"""A training batch whose loss exceeds this many times the call's first batch loss diverged.
+
+Losses that grow a million-fold do not come back: with too large a learning
+rate they climb within a few steps to 1e20 or more and stay there while
+still finite.
+"""
+
+
 class DivergenceGuard(Callback):
-    """Stops training when a batch's loss is no longer finite, and keeps finite weights.
+    """Stops training when a batch's loss explodes or is no longer finite; keeps sane weights.
 
     A loss is computed with the weights from before the batch's step, so a
     finite loss vouches for the weights it was computed with, not for the
     weights after the step. The guard therefore copies the module's weights
     and the optimizer's state at the end of each epoch, and confirms the
     copy when the next training batch (whose loss is computed with exactly
-    those weights) has a finite loss. When a loss is NaN or infinite, it puts
-    back the last confirmed copy and stops the loop as skorch's own
+    those weights) has a finite loss. When a loss is NaN or infinite, or
+    more than ``EXPLOSION`` times the first batch loss of the training call
+    (finite but diverged), it puts back the last confirmed copy and stops the loop as skorch's own
     ``EarlyStopping`` does, by raising ``KeyboardInterrupt``, which skorch
     catches.
 
@@ -71,6 +81,7 @@ class DivergenceGuard(Callback):
         self.epochs_confirmed_ = 0
         self._confirmed = self._copy(net)
         self._pending = None
+        self._limit = None
 
     @staticmethod
     def _copy(net):
@@ -85,7 +96,10 @@ class DivergenceGuard(Callback):
     def on_batch_end(self, net, batch=None, training=False, loss=None, **kwargs):
         if not training or loss is None:
             return
-        if not math.isfinite(loss.item()):
+        value = loss.item()
+        if self._limit is None and math.isfinite(value):
+            self._limit = EXPLOSION * abs(value) if value else math.inf
+        if not math.isfinite(value) or abs(value) > self._limit:
             self.restore(net)
             self.diverged_ = True
             raise KeyboardInterrupt

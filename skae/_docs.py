@@ -126,9 +126,14 @@ DOCS = {
         0 is silent; 1 prints skorch's table of losses after each epoch; 2
         adds a progress bar over the batches.
 
-    device : {"cpu", "cuda", "auto"}, default="cpu"
-        Where to train and infer. ``"auto"`` takes a CUDA GPU when torch
-        sees one. Outputs are always numpy arrays.
+    device : str, default="cpu"
+        Where to train and infer: ``"auto"`` (a CUDA GPU when torch sees
+        one, else the CPU) or any device string ``torch.device`` accepts,
+        such as ``"cpu"``, ``"cuda"``, ``"cuda:1"`` or ``"mps"``; a device
+        torch does not see here is refused with a ValueError before any
+        training. Outputs are always numpy arrays (or frames, see
+        ``set_output``), whatever the device and whatever the input (numpy,
+        pandas, polars or a torch tensor on any device).
 
     callbacks : list of skorch callbacks or None, default=None
         Extra `skorch callbacks

@@ -121,6 +121,7 @@ class FittingMixin:
             rows = _float32_rows(X)
             data = self._fit_data(rows, holdout)
             net = self._copy_net() if continuing else self._build_net()
+            history_start = len(net.history)
             outcome = train(net, data, self._training_config(partial, data.train))
             if outcome.interrupted and outcome.epochs_completed == 0:
                 raise KeyboardInterrupt
@@ -137,10 +138,10 @@ class FittingMixin:
                         self._raise_diverged()
                     calibration = self._calibrate(net, rows, X.dtype)
                 if calibration is None:
-                    _inference.overflow_error(X)
+                    _inference.overflow_error(X, net.module_)
             # a warning raised as an error fails the fit before it commits
             self._warn_training_end(outcome, holdout, partial)
-            self._commit(net, calibration)
+            self._commit(net, calibration, history_start)
         return self
 
     def _check_range(self, X, holdout):
@@ -167,8 +168,8 @@ class FittingMixin:
                 else "loss='auto' chose 'bce' from the first training data, so it"
             )
             raise ValueError(
-                f"{chosen} needs X in [0, 1], but X ranges over [{low:.4g}, "
-                f"{high:.4g}]. Scale X first (for example with MinMaxScaler) or use "
+                f"{chosen} needs X in [0, 1], but X ranges over [{low}, "
+                f"{high}]. Scale X first (for example with MinMaxScaler) or use "
                 "loss='mse'."
             )
 
@@ -251,16 +252,23 @@ class FittingMixin:
             return None
         return _outlier.offset_from_scores(scores, self.contamination), stats
 
-    def _commit(self, net, calibration):
-        """Make the trained net (and its threshold and statistics) the estimator's."""
+    def _commit(self, net, calibration, history_start=None):
+        """Make the trained net (and its threshold and statistics) the estimator's.
+
+        ``history_start`` is the length of the net's history before this
+        call's training (None: no training): its epochs are added to
+        ``n_iter_`` and ``loss_curve_``, which a continued fit extends.
+        """
         self.net_ = net
-        history = [row for row in net.history if "train_loss" in row]
-        # an interrupted epoch has no row-level losses; it is not counted
-        self.n_iter_ = len(history)
-        self.loss_curve_ = [row["train_loss"] for row in history]
-        valid = [-row["valid_loss"] for row in history if "valid_loss" in row]
-        self.validation_scores_ = valid or None
-        self.best_validation_score_ = max(valid) if valid else None
+        if history_start is not None:
+            new = [row["train_loss"] for row in net.history[history_start:] if "train_loss" in row]
+            # an interrupted epoch has no row-level losses; it is not counted
+            before = self.loss_curve_ if history_start and hasattr(self, "loss_curve_") else []
+            self.n_iter_ = (self.n_iter_ if before else 0) + len(new)
+            self.loss_curve_ = [*before, *new]
+            valid = [-row["valid_loss"] for row in net.history if "valid_loss" in row]
+            self.validation_scores_ = valid or None
+            self.best_validation_score_ = max(valid) if valid else None
         if calibration is not None:
             self.offset_, stats = calibration
             if stats is None:
@@ -268,11 +276,15 @@ class FittingMixin:
             else:
                 self.outlier_stats_ = stats
 
+    def _divergence_advice(self):
+        """What to change after a divergence (a hook: a variant names its own causes)."""
+        return "Lower learning_rate_init, or scale X (for example with StandardScaler)."
+
     def _raise_diverged(self):
         raise ValueError(
-            f"{type(self).__name__} diverged: the training loss became NaN or infinite "
-            f"in the first epoch, with learning_rate_init={self.learning_rate_init:g}. "
-            "Lower learning_rate_init, or scale X (for example with StandardScaler)."
+            f"{type(self).__name__} diverged: the training loss became NaN or infinite, "
+            "or exploded (above a million times its first value), in the first epoch, "
+            f"with learning_rate_init={self.learning_rate_init:g}. " + self._divergence_advice()
         )
 
     def _warn_training_end(self, outcome, holdout, partial):
@@ -280,10 +292,11 @@ class FittingMixin:
         name = type(self).__name__
         if outcome.diverged:
             message, category = (
-                f"{name} diverged: the training loss became NaN or infinite, with "
+                f"{name} diverged: the training loss became NaN or infinite, or exploded "
+                "(above a million times its first value), with "
                 f"learning_rate_init={self.learning_rate_init:g}. Training stopped and "
                 f"the weights after epoch {outcome.epochs_confirmed} of this call, the last "
-                "with finite outputs, were restored. Lower learning_rate_init, or scale X.",
+                "with finite outputs, were restored. " + self._divergence_advice(),
                 RuntimeWarning,
             )
         elif outcome.interrupted:
@@ -327,6 +340,6 @@ class FittingMixin:
         X, _ = self._validated_rows(X, reset=False)
         calibration = self._calibrate(self.net_, _float32_rows(X), X.dtype)
         if calibration is None:
-            _inference.overflow_error(X)
+            _inference.overflow_error(X, self.net_.module_)
         self._commit(self.net_, calibration)
         return self

@@ -72,6 +72,16 @@ class DenoisingMixin:
                 f"noise={self.noise!r}, so it must be at most 1; got {self.noise_level}."
             )
 
+    def _divergence_advice(self):
+        advice = super()._divergence_advice()
+        if self.noise == "gaussian" and self.noise_level > 1:
+            return (
+                f"noise_level={self.noise_level:g} adds noise of that standard deviation "
+                "to every training value, which may be what overflowed: lower "
+                f"noise_level. Otherwise: {advice}"
+            )
+        return advice
+
     def _make_corruption(self, X):
         if self.noise is None:
             return None

@@ -174,6 +174,24 @@ class AutoencoderNet(NeuralNet):
             if any(cb is user for user in self.user_callbacks_)
         ]
 
+    def saved_user_callbacks(self):
+        """:meth:`named_user_callbacks` without the torch objects they hold.
+
+        A callback's torch objects (the scheduler skorch's ``LRScheduler``
+        builds on the optimizer, a tensor it kept) belong to this net's
+        training and are rebuilt when training resumes; what a callback
+        recorded as plain data is kept.
+        """
+        saved = []
+        for name, cb in self.named_user_callbacks():
+            held = {k for k, v in vars(cb).items() if type(v).__module__.startswith("torch")}
+            if held:
+                cb = copy.copy(cb)
+                for key in held:
+                    delattr(cb, key)
+            saved.append((name, cb))
+        return saved
+
     def plain_state(self):
         """What this fitted net needs to be rebuilt, as plain data.
 
@@ -185,7 +203,7 @@ class AutoencoderNet(NeuralNet):
         added, kept as they are; skae's and skorch's own are rebuilt.
         """
         return {
-            "user_callbacks": self.named_user_callbacks(),
+            "user_callbacks": self.saved_user_callbacks(),
             "module": _to_numpy(dict(self.module_.state_dict())),
             "optimizer": _to_numpy(self.optimizer_.state_dict()),
             "history": _to_numpy([dict(row) for row in self.history]),

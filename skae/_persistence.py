@@ -8,10 +8,11 @@ the user's callbacks.
 
 import warnings
 
+import numpy as np
 import torch
 
 from ._net import AutoencoderNet
-from ._training import new_net, set_callbacks
+from ._training import device_unavailable, new_net, set_callbacks
 from .networks import build_network
 
 __all__ = ["PersistenceMixin"]
@@ -37,17 +38,23 @@ class PersistenceMixin:
     def _rebuild_net(self, state):
         """A fitted net from :meth:`AutoencoderNet.plain_state`'s plain data."""
         device = state["device"]
-        if device.startswith("cuda") and not torch.cuda.is_available():
+        reason = device_unavailable(torch.device(device))
+        if reason is not None:
             warnings.warn(
-                f"This {type(self).__name__} was saved on {device}, but torch sees no CUDA "
-                "GPU here: it is loaded on the CPU. Set device='cpu' before fitting it "
-                "further.",
+                f"This {type(self).__name__} was saved on {device}, but {reason}: it is "
+                "loaded on the CPU. Set device='cpu' before fitting it further.",
                 UserWarning,
                 stacklevel=3,
             )
             device = "cpu"
+        # the saved parameters are checked, and the network they describe is compared with
+        # the saved weights on the meta device, before anything is allocated
+        self._validate_params()
         module = build_network(
-            self._make_network(self.n_features_in_), torch.Generator().manual_seed(0), device
+            self._make_network(self.n_features_in_),
+            torch.Generator().manual_seed(0),
+            device,
+            expected_shapes={name: np.shape(value) for name, value in state["module"].items()},
         )
         net = new_net(
             module,

@@ -8,6 +8,7 @@ import copy
 import itertools
 import mmap
 import os
+import warnings
 from numbers import Integral
 
 import numpy as np
@@ -41,7 +42,7 @@ def fit_stream(estimator, X, *, n_epochs=1, chunk_size="auto", random_state=None
     whole stream, rather than from the last chunk.
 
     The call is a transaction: when a chunk fails (a truncated file, a
-    reader that raises, a chunk of another width, Ctrl-C), the estimator is
+    reader that raises, a chunk of another width), the estimator is
     put back as it was before ``fit_stream``, and the error says in which
     pass and at which chunk the stream stopped.
 
@@ -86,7 +87,16 @@ def fit_stream(estimator, X, *, n_epochs=1, chunk_size="auto", random_state=None
     Notes
     -----
     For a skae estimator every ``partial_fit`` call is one epoch over its
-    chunk, so ``n_iter_`` and ``loss_curve_`` count chunks. With the same
+    chunk; after ``fit_stream``, ``n_iter_`` counts the passes over the
+    stream (added to the epochs of an earlier fit) and ``loss_curve_`` has
+    one entry per pass, the mean training loss of its chunks weighted by
+    their rows.
+
+    A KeyboardInterrupt (Ctrl-C, or a callback raising it) during a chunk
+    stops the stream: a skae estimator keeps the training of the chunks
+    completed before it, gets its threshold from a sample of the rows seen,
+    and a warning says where the stream stopped; an interruption during the
+    first chunk puts the estimator back as it was and propagates. With the same
     number of optimizer steps, training on chunks in order reaches about the
     reconstruction error of a ``fit`` on all the data (the batches of a
     ``fit`` are drawn from the whole data set, a chunk's only from the
@@ -100,7 +110,7 @@ def fit_stream(estimator, X, *, n_epochs=1, chunk_size="auto", random_state=None
     >>> X = np.random.default_rng(0).normal(size=(5000, 10)).astype(np.float32)
     >>> ae = fit_stream(Autoencoder(3, random_state=0), X, n_epochs=2, chunk_size=1000)
     >>> ae.n_iter_
-    10
+    2
 
     Any estimator with ``partial_fit`` streams the same way:
 
@@ -125,11 +135,15 @@ def fit_stream(estimator, X, *, n_epochs=1, chunk_size="auto", random_state=None
         random_state = getattr(estimator, "random_state", None)
     seed = check_random_state(random_state).randint(np.iinfo(np.int32).max)
     saved = copy.deepcopy(vars(estimator))
+    passes = _Passes(estimator) if thresholds else None
     progress = {"pass": 0, "chunk": 0}
+    reservoir = previous = None
+    interrupted = None
     try:
-        reservoir = _Reservoir(_outlier.MAX_STATS_SAMPLES, seed) if thresholds else None
         for epoch in range(n_epochs):
             progress.update({"pass": epoch + 1, "chunk": 0})
+            # every pass samples its rows: an interrupted pass still leaves a sample
+            reservoir = _Reservoir(_outlier.MAX_STATS_SAMPLES, seed) if thresholds else None
             n_chunks = 0
             chunks = iter(source())
             while True:
@@ -139,19 +153,43 @@ def fit_stream(estimator, X, *, n_epochs=1, chunk_size="auto", random_state=None
                     break
                 if len(chunk) == 0:
                     continue
-                if thresholds:
-                    estimator.partial_fit(chunk, threshold=False)
-                else:
-                    estimator.partial_fit(chunk)
+                try:
+                    if thresholds:
+                        estimator.partial_fit(chunk, threshold=False)
+                    else:
+                        estimator.partial_fit(chunk)
+                except KeyboardInterrupt:
+                    if passes is None or passes.n_chunks == 0:
+                        raise
+                    interrupted = dict(progress)
+                    break
                 n_chunks += 1
-                if thresholds and epoch == n_epochs - 1:
+                if thresholds:
+                    passes.add(len(chunk))
                     reservoir.add(chunk)
                 _release(chunk)
+            if interrupted:
+                break
             if n_chunks == 0:
-                raise ValueError("X holds no rows: fit_stream got no chunk with any sample.")
+                if epoch == 0:
+                    raise ValueError("X holds no rows: fit_stream got no chunk with any sample.")
+                raise ValueError(
+                    f"X's source gave no chunk on pass {epoch + 1}, after chunks on pass "
+                    f"{epoch}: a callable X must return a new iterable of chunks on every "
+                    "call (for example lambda: read_chunks(path)), not the same, "
+                    "already exhausted, iterator."
+                )
+            if thresholds:
+                passes.end_pass()
+            previous = reservoir
         progress["chunk"] = None
         if thresholds:
+            if interrupted:
+                passes.end_pass()
+                if reservoir.rows() is None:
+                    reservoir = previous
             estimator.fit_threshold(reservoir.rows())
+            passes.commit()
     except BaseException as error:
         vars(estimator).clear()
         vars(estimator).update(saved)
@@ -166,7 +204,50 @@ def fit_stream(estimator, X, *, n_epochs=1, chunk_size="auto", random_state=None
                 "it was before fit_stream."
             )
         raise
+    if interrupted:
+        warnings.warn(
+            f"fit_stream was interrupted (KeyboardInterrupt, from Ctrl-C or a callback) in "
+            f"pass {interrupted['pass']} of {n_epochs}, at chunk {interrupted['chunk']}. "
+            f"{type(estimator).__name__} keeps the training of the {passes.n_chunks} complete "
+            "chunk(s) before it, and its threshold was set from a sample of the rows seen.",
+            UserWarning,
+            stacklevel=2,
+        )
     return estimator
+
+
+class _Passes:
+    """Turns a skae estimator's per-chunk ``n_iter_`` and ``loss_curve_`` into per-pass ones.
+
+    Each ``partial_fit`` call adds one entry; after the stream, ``n_iter_``
+    is the number of passes (begun) added to what it was before, and
+    ``loss_curve_`` gets one entry per pass, the mean training loss of its
+    chunks weighted by their rows.
+    """
+
+    def __init__(self, estimator):
+        self.estimator = estimator
+        fitted = hasattr(estimator, "n_iter_")
+        self.n_iter = estimator.n_iter_ if fitted else 0
+        self.curve = list(estimator.loss_curve_) if fitted else []
+        self.n_chunks = 0
+        self._rows = []
+        self._losses = []
+
+    def add(self, n_rows):
+        self.n_chunks += 1
+        self._rows.append(n_rows)
+        self._losses.append(self.estimator.loss_curve_[-1])
+
+    def end_pass(self):
+        if self._rows:
+            self.n_iter += 1
+            self.curve.append(float(np.average(self._losses, weights=self._rows)))
+        self._rows, self._losses = [], []
+
+    def commit(self):
+        self.estimator.n_iter_ = self.n_iter
+        self.estimator.loss_curve_ = self.curve
 
 
 class _Reservoir:
@@ -203,9 +284,17 @@ class _Reservoir:
         return self.kept
 
 
+def _is_polars(chunk):
+    return type(chunk).__module__.startswith("polars")
+
+
 def _take(chunk, positions):
     if hasattr(chunk, "iloc"):
         return chunk.iloc[positions]
+    if _is_polars(chunk):
+        return chunk[positions.tolist()]
+    if hasattr(chunk, "detach"):  # a torch tensor, on any device
+        return chunk.detach().cpu().numpy()[positions]
     return np.asarray(chunk)[positions]
 
 
@@ -214,6 +303,10 @@ def _concatenate(kept, rows):
         import pandas as pd
 
         return pd.concat([kept, rows])
+    if _is_polars(kept):
+        import polars as pl
+
+        return pl.concat([kept, rows])
     return np.concatenate([kept, np.asarray(rows)])
 
 

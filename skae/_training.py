@@ -23,6 +23,7 @@ __all__ = [
     "SEEDS",
     "TrainingConfig",
     "TrainingOutcome",
+    "device_unavailable",
     "draw_seeds",
     "new_net",
     "resolve_device",
@@ -52,19 +53,53 @@ def draw_seeds(random_state):
     return dict(zip(SEEDS, values))
 
 
+DEVICE_TYPES = ("cpu", "cuda", "mps", "xpu")
+"""The kinds of torch device skae trains on."""
+
+
+def device_unavailable(device):
+    """Why torch device ``device`` (a ``torch.device``) can not be used here, or None."""
+    if device.type == "cpu":
+        return None
+    backend = getattr(torch.backends, device.type, None) if device.type == "mps" else None
+    backend = backend or getattr(torch, device.type, None)
+    if backend is None or not backend.is_available():
+        return f"torch sees no {device.type.upper()} device here"
+    if device.index is not None and device.type != "mps":
+        count = backend.device_count()
+        if device.index >= count:
+            return f"torch sees {count} {device.type.upper()} device(s), numbered from 0"
+    return None
+
+
 def resolve_device(device):
-    """The torch device string for the ``device`` parameter, or a ValueError."""
+    """The torch device string for the ``device`` parameter, or a ValueError.
+
+    ``"auto"`` takes the first CUDA GPU when there is one, else the CPU; any
+    other string is one that ``torch.device`` accepts (``"cpu"``, ``"cuda"``,
+    ``"cuda:1"``, ``"mps"``), of a kind that is available here.
+    """
     if device == "auto":
         device = "cuda" if torch.cuda.is_available() else "cpu"
-    if device == "cuda" and not torch.cuda.is_available():
+    try:
+        parsed = torch.device(device)
+    except (RuntimeError, TypeError, ValueError):
+        parsed = None
+    if parsed is None or parsed.type not in DEVICE_TYPES:
         raise ValueError(
-            "device='cuda' was requested but torch sees no CUDA GPU; use "
-            "device='cpu', or device='auto' to take a GPU only when there is one."
+            f"device must be 'auto' or a torch device string such as 'cpu', 'cuda', "
+            f"'cuda:1' or 'mps'; got {device!r}."
+        )
+    reason = device_unavailable(parsed)
+    if reason is not None:
+        raise ValueError(
+            f"device={device!r} was requested but {reason}; use device='cpu', or "
+            "device='auto' to take a GPU only when there is one."
         )
     if device == "cuda" and distributed_world() is not None:
         # one GPU per process: torchrun and accelerate launch set LOCAL_RANK
         device = f"cuda:{int(os.environ.get('LOCAL_RANK', 0))}"
-    return device
+    return str(device)
 
 
 class TrainingConfig(NamedTuple):

@@ -10,15 +10,17 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import _fit_context
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import Interval, InvalidParameterError, StrOptions
 from sklearn.utils._set_output import _get_output_config
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 __all__ = [
     "FLOAT_DTYPES",
     "Interval",
+    "InvalidParameterError",
     "StrOptions",
     "_fit_context",
+    "as_array_input",
     "check_X",
     "check_array",
     "check_finite",
@@ -42,6 +44,77 @@ def _is_dataframe(X):
     return hasattr(X, "columns") and hasattr(X, "dtypes") and hasattr(X, "iloc")
 
 
+def _is_polars(X):
+    return type(X).__module__.startswith("polars") and hasattr(X, "schema")
+
+
+def _columns(X):
+    """The column labels of a pandas or polars frame, else None."""
+    return list(X.columns) if _is_dataframe(X) or _is_polars(X) else None
+
+
+def as_array_input(X):
+    """``X`` in a form scikit-learn's validation takes, or a clear error.
+
+    * a torch tensor (on any device) becomes a numpy array on the CPU
+      (float16 and bfloat16 as float32);
+    * a numpy masked array is refused if any value is masked, and is
+      otherwise its data;
+    * a numpy array of non-native byte order gets the native one, so that
+      big-endian float32 stays float32.
+
+    Frames and other inputs are returned as they are.
+    """
+    if type(X).__module__.startswith("torch") and hasattr(X, "detach"):
+        if X.is_complex():
+            raise TypeError(
+                f"X is a complex tensor (dtype {X.dtype}); skae autoencoders need real numbers."
+            )
+        import torch
+
+        X = X.detach().cpu()
+        if X.dtype in (torch.float16, torch.bfloat16):
+            X = X.float()
+        return X.numpy()
+    if isinstance(X, np.ma.MaskedArray):
+        mask = np.ma.getmaskarray(X)
+        if mask.any():
+            where = mask.any(axis=0) if mask.ndim == 2 else None
+            columns = (
+                ""
+                if where is None
+                else f", in column(s) {_format_columns(np.flatnonzero(where).tolist())}"
+            )
+            raise ValueError(
+                f"X is a masked array with {int(mask.sum())} masked value(s){columns}. skae "
+                "autoencoders do not accept missing values: fill them (X.filled(value)) or "
+                "impute them first (for example with sklearn.impute.SimpleImputer), or drop "
+                "the rows that have them."
+            )
+        X = np.asarray(X.data)
+    if isinstance(X, np.ndarray) and not X.dtype.isnative:
+        X = X.astype(X.dtype.newbyteorder("="))
+    return X
+
+
+def _check_polars_numeric(X):
+    import polars as pl
+
+    bad = [
+        (name, dtype)
+        for name, dtype in X.schema.items()
+        if not (dtype.is_numeric() or dtype == pl.Boolean)
+    ]
+    if bad:
+        names = _format_columns(c for c, _ in bad)
+        dtypes = sorted({str(d) for _, d in bad})
+        raise TypeError(
+            f"X has non-numeric column(s) {names} with dtype {', '.join(dtypes)}; "
+            "skae autoencoders need numeric features. Encode or drop these columns "
+            "first, for example with a OneHotEncoder in a ColumnTransformer."
+        )
+
+
 def _check_numeric(X):
     """Raise a ``TypeError`` naming the columns of ``X`` that are not numbers.
 
@@ -53,6 +126,9 @@ def _check_numeric(X):
             "X must be an array-like of shape (n_samples, n_features); got "
             f"{type(X).__name__} {X!r:.40}."
         )
+    if _is_polars(X):
+        _check_polars_numeric(X)
+        return
     if _is_dataframe(X):
         duplicated = X.columns[X.columns.duplicated()]
         if len(duplicated):
@@ -161,7 +237,7 @@ def check_X(estimator, X, *, reset, ensure_min_samples=1, ensure_finite=True):
         float64.
     """
     _check_numeric(X)
-    columns = list(X.columns) if _is_dataframe(X) else None
+    columns = _columns(X)
     X = validate_data(
         estimator,
         X,
@@ -202,8 +278,11 @@ def output_container(estimator, values, X, columns):
     otherwise.
     """
     container = _get_output_config("transform", estimator)["dense"]
-    if container == "default" and not _is_dataframe(X):
-        return values
+    if container == "default":
+        if _is_polars(X):
+            container = "polars"
+        elif not _is_dataframe(X):
+            return values
     if columns is None:
         columns = [f"x{i}" for i in range(values.shape[1])]
     if container == "polars":

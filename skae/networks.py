@@ -348,7 +348,7 @@ def initialize_parameters(module, generator):
     return module
 
 
-def build_network(factory, generator, device="cpu"):
+def build_network(factory, generator, device="cpu", expected_shapes=None):
     """Build ``factory()`` on ``device`` with parameters drawn from ``generator``.
 
     The module is first created on PyTorch's ``meta`` device, where no memory
@@ -362,6 +362,11 @@ def build_network(factory, generator, device="cpu"):
     generator : torch.Generator
         Source of the initial weights (a CPU generator).
     device : str or torch.device, default="cpu"
+    expected_shapes : dict of str to tuple, optional
+        The shape of every entry of the module's ``state_dict`` (the saved
+        weights a loaded estimator is about to receive). Checked on the
+        ``meta`` device, before any memory is allocated: a mismatch raises
+        a ``ValueError``.
 
     Returns
     -------
@@ -369,6 +374,18 @@ def build_network(factory, generator, device="cpu"):
     """
     with torch.device("meta"):
         module = factory()
+    if expected_shapes is not None:
+        shapes = {name: tuple(value.shape) for name, value in module.state_dict().items()}
+        expected = {name: tuple(shape) for name, shape in expected_shapes.items()}
+        if shapes != expected:
+            wrong = sorted(set(shapes).symmetric_difference(expected)) or sorted(
+                name for name in shapes if shapes[name] != expected[name]
+            )
+            raise ValueError(
+                "The saved weights do not fit the network that the saved parameters "
+                f"describe (entries {wrong[:5]} differ): the file is damaged or was "
+                "altered. Nothing was allocated."
+            )
     module = module.to_empty(device="cpu")
     initialize_parameters(module, generator)
     return module.to(device)

@@ -123,3 +123,51 @@ def test_the_saved_state_holds_no_torch_objects(fitted):
     leaves = list(walk(fitted.__getstate__()["net_"]))
     assert not any(type(leaf).__module__.startswith("torch") for leaf in leaves)
     assert any(isinstance(leaf, np.ndarray) for leaf in leaves)
+
+
+def test_skops_saves_a_model_trained_with_a_learning_rate_scheduler(X, tmp_path):
+    sio = pytest.importorskip("skops.io")
+    from skorch.callbacks import LRScheduler
+
+    params = dict(max_iter=3, tol=0.0, random_state=0)
+    model = Autoencoder(2, **params, callbacks=[LRScheduler(policy="StepLR", step_size=1)])
+    model.fit(X)
+    path = tmp_path / "model.skops"
+    sio.dump(model, path)
+    untrusted = sio.get_untrusted_types(file=path)
+    assert not any(name.startswith("torch.optim.lr_scheduler.StepLR object") for name in untrusted)
+    restored = sio.load(path, trusted=untrusted)
+    _assert_same_outputs(model, restored, X)
+    # training resumes with the schedule where it was, in both
+    for est in (model, restored):
+        est.set_params(warm_start=True, max_iter=2).fit(X)
+    _assert_same_outputs(model, restored, X)
+    lr = [est.net_.optimizer_.param_groups[0]["lr"] for est in (model, restored)]
+    assert lr[0] == lr[1] < 1e-4  # the schedule acted, the same in both
+
+
+@pytest.mark.parametrize(
+    "change, match",
+    [
+        ({"hidden_layer_sizes": (10**12,)}, "saved weights do not fit"),
+        ({"n_components_": 10**9}, "saved weights do not fit"),
+        ({"hidden_layer_sizes": (-3,)}, "hidden_layer_sizes"),
+        ({"learning_rate_init": -1.0}, "learning_rate_init"),
+    ],
+)
+def test_a_tampered_file_is_refused_before_any_allocation(X, change, match):
+    state = Autoencoder(2, max_iter=2, random_state=0).fit(X).__getstate__()
+    state.update(change)
+    restored = Autoencoder.__new__(Autoencoder)
+    with pytest.raises(ValueError, match=match):
+        restored.__setstate__(state)
+
+
+def test_a_tampered_skops_file_is_refused(X, tmp_path):
+    sio = pytest.importorskip("skops.io")
+    model = Autoencoder(2, max_iter=2, random_state=0).fit(X)
+    model.hidden_layer_sizes = (10**12,)  # 16 TB of float32 if it were built
+    path = tmp_path / "model.skops"
+    sio.dump(model, path)
+    with pytest.raises(ValueError, match="saved weights do not fit"):
+        sio.load(path, trusted=[Autoencoder])

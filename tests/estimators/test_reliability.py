@@ -141,3 +141,35 @@ def test_fits_in_joblib_processes_match_fits_in_sequence(X):
     for seq, par in zip(sequential, in_processes):
         for a, b in zip(seq, par):
             np.testing.assert_array_equal(a, b)
+
+
+def test_a_loss_that_explodes_but_stays_finite_is_divergence(X):
+    # learning_rate_init=1e3: the loss climbs to about 1e26 within the first epoch, finite
+    est = Autoencoder(2, max_iter=5, learning_rate_init=1e3, batch_size=16, random_state=0)
+    with pytest.raises(ValueError, match=r"diverged.*exploded.*learning_rate_init=1000"):
+        est.fit(X)
+    assert not hasattr(est, "net_")
+
+
+@pytest.mark.parametrize("cls", VARIANTS, ids=lambda c: c.__name__)
+def test_an_exploding_loss_after_some_epochs_restores_the_weights(cls, X):
+    def overshoot(net):
+        for group in net.optimizer_.param_groups:
+            group["lr"] = 1e4  # large enough to explode, small enough to stay finite a while
+
+    params = dict(n_components=2, max_iter=8, batch_size=16, random_state=0)
+    with pytest.warns(RuntimeWarning, match=r"diverged.*exploded.*after epoch 3"):
+        exploded = cls(**params, callbacks=[After(3, overshoot)]).fit(X)
+    three_epochs = cls(**{**params, "max_iter": 3}).fit(X)
+    for got, expected in zip(outputs(exploded, X), outputs(three_epochs, X)):
+        np.testing.assert_array_equal(got, expected)
+    assert max(exploded.loss_curve_) < 1e3 * exploded.loss_curve_[0]
+
+
+@pytest.mark.parametrize("scale", [1e-6, 1e6])
+def test_the_explosion_limit_is_relative_to_the_first_loss(scale, recwarn):
+    # losses 1e12 times smaller or larger than on standardised data: no false alarm
+    X = np.random.default_rng(0).normal(size=(96, 6)) * scale
+    est = Autoencoder(2, max_iter=30, batch_size=16, random_state=0, tol=0.0).fit(X)
+    assert est.n_iter_ == 30
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]

@@ -36,7 +36,8 @@ def test_streaming_reaches_the_error_of_a_fit_with_the_same_passes(data):
         int(state["step"]) for state in streamed.net_.optimizer_.state.values() if "step" in state
     }
     assert steps == {n_epochs * len(X) // 100}
-    assert streamed.n_iter_ == n_epochs * 4
+    assert streamed.n_iter_ == n_epochs  # passes, not chunks
+    assert len(streamed.loss_curve_) == n_epochs
     start = _mse(Autoencoder(**PARAMS, max_iter=1).fit(X[:100]), X_test)
     full_error, stream_error = _mse(full, X_test), _mse(streamed, X_test)
     assert full_error < 0.2 * start
@@ -51,7 +52,12 @@ def test_fit_stream_is_partial_fit_on_each_chunk_in_turn(data):
         for start in range(0, len(X), 700):
             by_hand.partial_fit(X[start : start + 700])
     np.testing.assert_array_equal(streamed.transform(X_test), by_hand.transform(X_test))
-    assert streamed.loss_curve_ == by_hand.loss_curve_
+    # one loss per pass: the mean of its chunks' losses, weighted by their rows
+    rows = [700, 700, 700, 300]
+    chunk_losses = np.reshape(by_hand.loss_curve_, (2, 4))
+    expected = [np.average(losses, weights=rows) for losses in chunk_losses]
+    np.testing.assert_allclose(streamed.loss_curve_, expected, rtol=1e-12)
+    assert streamed.n_iter_ == 2 and by_hand.n_iter_ == 8
 
 
 @pytest.mark.parametrize("cls", VARIANTS, ids=lambda c: c.__name__)
@@ -64,7 +70,7 @@ def test_every_variant_streams(cls):
     by_hand = cls(**params)
     for start in range(0, 600, 250):
         by_hand.partial_fit(X[start : start + 250])
-    assert streamed.n_iter_ == 3
+    assert streamed.n_iter_ == 1
     np.testing.assert_array_equal(streamed.transform(X), by_hand.transform(X))
     assert np.isfinite(streamed.offset_)
     assert 0 < np.mean(streamed.predict(X) == -1) < 0.5
@@ -161,7 +167,7 @@ def test_auto_chunks_take_64_mib(data, monkeypatch):
     X, X_test = data
     monkeypatch.setattr(skae._streaming, "CHUNK_BYTES", 4 * 8 * 1000)
     auto = fit_stream(Autoencoder(**PARAMS), X)
-    assert auto.n_iter_ == 3  # 2400 rows in chunks of 1000
+    assert auto.net_.history[-1]["epoch"] == 3  # 2400 rows in chunks of 1000
     explicit = fit_stream(Autoencoder(**PARAMS), X, chunk_size=1000)
     np.testing.assert_array_equal(auto.transform(X_test), explicit.transform(X_test))
 
@@ -172,7 +178,7 @@ def test_dask_arrays_stream_by_their_chunks(data):
     lazy = da.from_array(X, chunks=(800, 8))
     streamed = fit_stream(Autoencoder(**PARAMS), lazy, n_epochs=2)
     expected = fit_stream(Autoencoder(**PARAMS), X, n_epochs=2, chunk_size=800)
-    assert streamed.n_iter_ == 6
+    assert len(streamed.net_.history) == 6  # three chunks of 800 rows, twice
     np.testing.assert_array_equal(streamed.transform(X_test), expected.transform(X_test))
 
 
@@ -196,7 +202,7 @@ def test_images_stream_into_a_conv_autoencoder():
     images = np.random.default_rng(0).uniform(size=(120, 8, 8)).astype(np.float32)
     conv = ConvAutoencoder(n_components=4, batch_size=40, random_state=0)
     conv = fit_stream(conv, images, chunk_size=40)
-    assert conv.n_iter_ == 3
+    assert len(conv.net_.history) == 3 and conv.n_iter_ == 1
     assert conv.inverse_transform(conv.transform(images[:2])).shape == (2, 8, 8)
 
 
@@ -205,8 +211,9 @@ def test_a_fitted_estimator_continues(data):
     ae = Autoencoder(**PARAMS).fit(X[:500])
     before = ae.n_iter_
     weights = [p.detach().clone() for p in ae.net_.module_.parameters()]
-    fit_stream(ae, X, chunk_size=1200)
+    fit_stream(ae, X, chunk_size=1200, n_epochs=2)
     assert ae.n_iter_ == before + 2
+    assert len(ae.loss_curve_) == before + 2
     assert any(
         not torch.equal(a, b) for a, b in zip(weights, ae.net_.module_.parameters(), strict=True)
     )
@@ -251,3 +258,53 @@ def test_fit_stream_input_errors(data, tmp_path):
     truncated.write_bytes(complete.read_bytes()[:-400])
     with pytest.raises(ValueError, match="ends before its header's 2400 rows"):
         fit_stream(Autoencoder(**PARAMS), truncated, chunk_size=1000)
+
+
+class _InterruptAtBatch:
+    """A skorch callback raising KeyboardInterrupt at the n-th training batch of a process."""
+
+    def __new__(cls, n):
+        from skorch.callbacks import Callback
+
+        class Interrupt(Callback):
+            count = 0
+
+            def on_batch_end(self, net, training=False, **kwargs):
+                if training:
+                    type(self).count += 1  # class-wide: skae trains on copies of callbacks
+                    if type(self).count == n:
+                        raise KeyboardInterrupt
+
+        return Interrupt()
+
+
+def test_an_interrupted_stream_stops_keeps_the_complete_chunks_and_warns_once(data):
+    X, X_test = data
+    # 100-row batches, 600-row chunks: the interruption falls in chunk 2 of pass 2
+    params = {**PARAMS, "callbacks": [_InterruptAtBatch(6 * 5 + 3)]}
+    with pytest.warns(UserWarning, match=r"interrupted.*pass 2 of 3, at chunk 2.*5 complete") as w:
+        streamed = fit_stream(Autoencoder(**params), X, n_epochs=3, chunk_size=600)
+    assert len([m for m in w if "interrupted" in str(m.message)]) == 1
+    by_hand = Autoencoder(**PARAMS)
+    for start in [0, 600, 1200, 1800, 0]:
+        by_hand.partial_fit(X[start : start + 600])
+    np.testing.assert_array_equal(streamed.transform(X_test), by_hand.transform(X_test))
+    assert streamed.n_iter_ == 2 and len(streamed.loss_curve_) == 2
+    assert np.isfinite(streamed.offset_)
+
+
+def test_an_interruption_in_the_first_chunk_propagates_and_changes_nothing(data):
+    X, _ = data
+    ae = Autoencoder(**{**PARAMS, "callbacks": [_InterruptAtBatch(2)]})
+    with pytest.raises(KeyboardInterrupt):
+        fit_stream(ae, X, chunk_size=600)
+    assert not hasattr(ae, "net_")
+
+
+def test_a_source_exhausted_on_a_later_pass_is_named(data):
+    X, _ = data
+    chunks = iter([X[:600], X[600:1200]])  # one generator, returned on every call
+    ae = Autoencoder(**PARAMS)
+    with pytest.raises(ValueError, match=r"gave no chunk on pass 2, after chunks on pass 1"):
+        fit_stream(ae, lambda: chunks, n_epochs=2)
+    assert not hasattr(ae, "net_")

@@ -181,3 +181,160 @@ def test_inverse_transform_refuses_non_finite_codes(fitted):
     codes[1, 0] = np.nan
     with pytest.raises(ValueError, match=r"contains NaN \(1 value\(s\), in column\(s\) \[0\]\)"):
         fitted.inverse_transform(codes)
+
+
+# torch tensors, polars frames, masked and big-endian arrays
+
+
+def test_torch_tensors_are_taken_and_numpy_comes_back(X):
+    torch = pytest.importorskip("torch")
+    X32 = X.astype(np.float32)
+    from_tensor = Autoencoder(2, **FAST).fit(torch.from_numpy(X32))
+    from_array = Autoencoder(2, **FAST).fit(X32)
+    codes = from_tensor.transform(torch.from_numpy(X32))
+    assert isinstance(codes, np.ndarray) and codes.dtype == np.float32
+    np.testing.assert_array_equal(codes, from_array.transform(X32))
+    back = from_tensor.inverse_transform(torch.from_numpy(codes))
+    np.testing.assert_array_equal(back, from_array.inverse_transform(codes))
+    np.testing.assert_array_equal(
+        from_tensor.score_samples(torch.from_numpy(X32).half()),
+        from_array.score_samples(X32.astype(np.float16).astype(np.float32)),
+    )
+    requires_grad = torch.from_numpy(X32).requires_grad_()
+    assert from_tensor.predict(requires_grad).shape == (len(X),)
+
+
+def test_complex_tensors_are_refused(X):
+    torch = pytest.importorskip("torch")
+    _refused(torch.ones(5, 3, dtype=torch.complex64), TypeError, "complex tensor")
+
+
+def test_masked_values_are_refused_not_silently_trained_on(X):
+    masked = np.ma.masked_array(X, mask=np.zeros_like(X, dtype=bool))
+    masked.mask[3, 2] = True
+    _refused(masked, ValueError, r"masked array with 1 masked value\(s\), in column\(s\) \[2\]")
+    unmasked = np.ma.masked_array(X)  # nothing masked: its data is used
+    np.testing.assert_array_equal(
+        Autoencoder(2, **FAST).fit(unmasked).transform(X),
+        Autoencoder(2, **FAST).fit(X).transform(X),
+    )
+
+
+def test_big_endian_float32_stays_float32(X):
+    big = X.astype(">f4")
+    ae = Autoencoder(2, **FAST).fit(big)
+    assert ae.transform(big).dtype == np.float32
+    np.testing.assert_array_equal(
+        ae.transform(big),
+        Autoencoder(2, **FAST).fit(X.astype(np.float32)).transform(X.astype(np.float32)),
+    )
+
+
+@pytest.fixture
+def pl():
+    return pytest.importorskip("polars")
+
+
+@pytest.mark.parametrize("kind", ["datetime", "duration", "string", "categorical"])
+def test_polars_columns_that_are_not_numbers_are_named(pl, kind):
+    import datetime
+
+    values = {
+        "datetime": [datetime.datetime(2020, 1, i + 1) for i in range(10)],
+        "duration": [datetime.timedelta(days=i) for i in range(10)],
+        "string": list("abcdefghij"),
+        "categorical": pl.Series(list("abcdefghij"), dtype=pl.Categorical),
+    }[kind]
+    frame = pl.DataFrame({"ok": np.arange(10.0), "when": values})
+    _refused(frame, TypeError, r"non-numeric column\(s\) \['when'\]")
+
+
+@pytest.mark.parametrize("missing", [None, float("nan")])
+def test_polars_nulls_and_nans_name_their_column(pl, missing):
+    frame = pl.DataFrame({"a": np.arange(10.0), "b": [1.0] * 9 + [missing]})
+    _refused(frame, ValueError, r"contains NaN \(1 value\(s\), in column\(s\) \['b'\]\)")
+
+
+def test_polars_in_polars_out(pl, X):
+    frame = pl.DataFrame(X, schema=["a", "b", "c", "d"], orient="row")
+    ae = Autoencoder(2, **FAST).fit(frame)
+    per_feature = ae.reconstruction_error(frame, per_feature=True)
+    assert isinstance(per_feature, pl.DataFrame) and per_feature.columns == ["a", "b", "c", "d"]
+    per_sample = ae.reconstruction_error(frame)
+    assert isinstance(per_sample, pl.Series) and len(per_sample) == len(X)
+    np.testing.assert_allclose(
+        per_feature.to_numpy().mean(axis=1), per_sample.to_numpy(), rtol=1e-6
+    )
+    codes = ae.transform(frame)  # set_output("default"): transform itself stays numpy, as sklearn's
+    assert isinstance(codes, np.ndarray)
+
+
+def test_fit_stream_of_a_polars_frame_keeps_its_names(pl, X, recwarn):
+    from skae import fit_stream
+
+    frame = pl.DataFrame(np.tile(X, (4, 1)), schema=["a", "b", "c", "d"], orient="row")
+    ae = fit_stream(Autoencoder(2, **FAST), frame, chunk_size=40)
+    assert list(ae.feature_names_in_) == ["a", "b", "c", "d"]
+    assert not [w for w in recwarn if "feature names" in str(w.message)]
+
+
+# parameters
+
+
+@pytest.mark.parametrize("device", ["cuda:7", "mps"])
+def test_devices_torch_accepts_but_this_machine_lacks_are_refused_clearly(X, device):
+    torch = pytest.importorskip("torch")
+    if device == "mps" and torch.backends.mps.is_available():
+        pytest.skip("this machine has an MPS device")
+    if device == "cuda:7" and torch.cuda.device_count() > 7:
+        pytest.skip("this machine has eight GPUs")
+    ae = Autoencoder(2, **FAST, device=device)
+    with pytest.raises(ValueError, match=rf"device='{device}' was requested but torch sees"):
+        ae.fit(X)
+    assert not hasattr(ae, "net_")
+
+
+@pytest.mark.parametrize("device", ["tpu", "cuda:x", "meta", ""])
+def test_strings_that_are_not_devices_are_refused(X, device):
+    ae = Autoencoder(2, **FAST, device=device)
+    with pytest.raises(ValueError, match=r"device must be 'auto' or a torch device string"):
+        ae.fit(X)
+
+
+def test_cpu_with_an_index_is_a_device(X):
+    assert str(Autoencoder(2, **FAST, device="cpu:0").fit(X).net_.device).startswith("cpu")
+
+
+# messages that name the cause
+
+
+def test_bce_range_error_shows_enough_digits_to_see_the_cause(X):
+    just_above = np.linspace(0.0003781, 1.0 + 1e-7, 40).reshape(10, 4)
+    _refused_bce = Autoencoder(2, **FAST, loss="bce")
+    with pytest.raises(ValueError, match=r"ranges over \[0.0003781, 1.0000001\]"):
+        _refused_bce.fit(just_above)
+
+
+def test_huge_gaussian_noise_is_named_as_the_cause_of_divergence(X):
+    from skae import DenoisingAutoencoder
+
+    with pytest.raises(ValueError, match=r"diverged.*noise_level=1e\+30.*lower noise_level"):
+        DenoisingAutoencoder(2, **FAST, noise_level=1e30).fit(X)
+
+
+def test_non_finite_weights_are_named_not_the_input(fitted, X):
+    import torch
+
+    with torch.no_grad():
+        next(fitted.net_.module_.parameters()).fill_(float("nan"))
+    for method in ("transform", "score_samples", "reconstruction_error"):
+        with pytest.raises(ValueError, match="network's weights hold NaN or infinity"):
+            getattr(fitted, method)(X)
+
+
+@pytest.mark.parametrize(
+    "method", ["score_samples", "reconstruction_error", "score", "decision_function"]
+)
+def test_finite_input_whose_results_overflow_is_an_error_not_inf(fitted, X, method):
+    with pytest.raises(ValueError, match=r"up to .*e\+25 in magnitude.*overflowed"):
+        getattr(fitted, method)(X * 1e25)

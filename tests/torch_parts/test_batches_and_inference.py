@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from skae._batches import TensorBatches
-from skae._inference import map_batches
+from skae._inference import PAD_ROWS, map_batches
 
 
 def _rows(batches):
@@ -102,13 +102,42 @@ def test_map_batches_goes_on_after_a_false_alarm():
 
 
 def test_map_batches_reads_writable_float32_in_place():
-    X = np.arange(6, dtype=np.float32).reshape(3, 2)
+    X = np.arange(256, dtype=np.float32).reshape(128, 2)  # two batches of a multiple of PAD_ROWS
     seen = []
-    out = np.empty((3, 2), dtype=np.float32)
+    out = np.empty((128, 2), dtype=np.float32)
     map_batches(
-        torch.nn.Identity(), X, lambda m, Xb: seen.append(Xb.data_ptr()) or Xb, out, batch_size=3
+        torch.nn.Identity(), X, lambda m, Xb: seen.append(Xb.data_ptr()) or Xb, out, batch_size=64
     )
-    assert seen == [X.ctypes.data]
+    assert seen == [X.ctypes.data, X[64:].ctypes.data]
+    np.testing.assert_array_equal(out, X)
+
+
+def test_map_batches_pads_short_batches_and_drops_the_padding():
+    X = np.arange(10, dtype=np.float32).reshape(5, 2)
+    shapes = []
+    out = np.empty((5, 2), dtype=np.float32)
+    map_batches(
+        torch.nn.Identity(), X, lambda m, Xb: shapes.append(Xb.shape) or Xb + 1, out, batch_size=64
+    )
+    assert shapes == [(PAD_ROWS, 2)]
+    np.testing.assert_array_equal(out, X + 1)
+
+
+@pytest.mark.parametrize("width", [5, 30, 64])
+def test_a_rows_result_does_not_depend_on_the_rows_beside_it(width):
+    torch.manual_seed(0)
+    module = torch.nn.Sequential(
+        torch.nn.Linear(width, 64), torch.nn.ReLU(), torch.nn.Linear(64, 3)
+    )
+    X = np.random.default_rng(0).normal(size=(300, width)).astype(np.float32)
+
+    def run(rows):
+        out = np.empty((len(rows), 3), dtype=np.float32)
+        return map_batches(module, rows, lambda m, Xb: m(Xb), out, batch_size=256)
+
+    everything = run(X)
+    for rows in ([7], [0, 1, 2], list(range(5, 16)), list(range(299, 100, -3))):
+        np.testing.assert_array_equal(run(X[rows]), everything[rows])
 
 
 def test_sharded_batches_split_each_global_batch_between_the_processes():
