@@ -149,6 +149,12 @@ class ImageLayoutMixin:
             return X, None
         X = np.asarray(X)
         sample_shape = X.shape[1:]
+        if not reset and self.image_shape_ is None:
+            raise ValueError(
+                f"X holds images of shape {sample_shape}, but {type(self).__name__} was "
+                f"fitted on rows of {self.n_features_in_} features: pass X of shape "
+                f"(n_samples, {self.n_features_in_})."
+            )
         if not reset:
             expected = self.image_shape_[1:] if ndim == 3 else self.image_shape_
             if ndim == 3 and self.image_shape_[0] != 1:
@@ -162,7 +168,7 @@ class ImageLayoutMixin:
                     f"X holds images of shape {sample_shape}, but {type(self).__name__} was "
                     f"fitted on images of shape {tuple(expected)}."
                 )
-        return X.reshape(len(X), -1), sample_shape
+        return X.reshape(len(X), int(np.prod(sample_shape))), sample_shape
 
     def _resolve_settings(self, X, sample_shape, in_unit_range):
         super()._resolve_settings(X, sample_shape, in_unit_range)

@@ -1,16 +1,30 @@
-"""Fuzzed bad input: every outcome is a correct result or a ValueError/TypeError.
+"""Fuzzed bad input: every outcome is a correct result or a ValueError/TypeError naming its cause.
 
 hypothesis draws arrays and frames of any shape, dtype and content (NaN and
 infinity anywhere, huge and tiny values, strings, objects, booleans, empty
 and one-sample arrays, 1-D and 3-D arrays, frames with duplicate or
 non-string column names) and feeds them to every public method of every
 variant. A method either returns a result of the right shape with no NaN
-(when the input was finite) or raises ``ValueError`` or ``TypeError`` with a
-message; never another exception, never a hang (each example has a
-deadline).
+(when the input was finite) or raises ``ValueError`` or ``TypeError`` whose
+message names the input (``X``) or the column at fault; never another
+exception, never a hang (each example has a deadline). Parameters are
+fuzzed the same way: a refused parameter is named in the message. Each
+test counts its refusals and its successes, and fails unless both paths
+were taken.
+
+The examples are fixed (``derandomize``), so CI is repeatable. For a
+randomised run with more examples, set ``SKAE_FUZZ_EXAMPLES``::
+
+    SKAE_FUZZ_EXAMPLES=2000 python -m pytest tests/estimators/test_fuzz.py -p no:cacheprovider
+
+hypothesis then draws new examples on every run and prints the seed and the
+failing example when one fails.
 """
 
+import os
+import re
 import warnings
+from collections import Counter
 
 import numpy as np
 import pandas as pd
@@ -23,16 +37,22 @@ from hypothesis.extra import numpy as hnp
 from skae import ConvAutoencoder
 
 N_FEATURES = 4
-EXAMPLES = 60
+EXAMPLES = int(os.environ.get("SKAE_FUZZ_EXAMPLES", 60))
 """hypothesis examples per test (each test is parametrised over the variants)."""
+RANDOMIZED = "SKAE_FUZZ_EXAMPLES" in os.environ
 
 INFERENCE = ["transform", "inverse_transform", "score_samples", "predict", "reconstruction_error"]
 FUZZ = settings(
     max_examples=EXAMPLES,
     deadline=10_000,  # milliseconds: a hang fails the example
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-    derandomize=True,  # the same examples on every run, so CI is repeatable
+    derandomize=not RANDOMIZED,  # the same examples on every run, so CI is repeatable
+    database=None,
 )
+
+NAMES_THE_INPUT = re.compile(r"\bX\b|column|\barray\b|feature\(s\)|sample\(s\)|2D array")
+"""A refusal of bad input names ``X`` or the column at fault, or (scikit-learn's shape checks)
+the array and its numbers of samples, features or dimensions."""
 
 
 def new(cls):
@@ -116,7 +136,19 @@ def frames():
     )
 
 
-anything = st.one_of(numeric_arrays(), numeric_arrays(N_FEATURES), odd_values(), frames())
+def valid_rows():
+    """Finite rows of the fitted width: what every method must answer."""
+    shape = st.tuples(st.integers(1, 8), st.just(N_FEATURES))
+    values = st.floats(-10, 10, width=32)
+    return st.one_of(
+        hnp.arrays(np.float64, shape, elements=values),
+        hnp.arrays(np.float32, shape, elements=values),
+    )
+
+
+anything = st.one_of(
+    valid_rows(), numeric_arrays(), numeric_arrays(N_FEATURES), odd_values(), frames()
+)
 
 
 # ----------------------------------------------------------------- checks
@@ -130,17 +162,17 @@ def finite_numeric(X):
     return values.size > 0 and bool(np.isfinite(values).all())
 
 
-def call(fn, X):
-    """Return the result, or None after a ValueError/TypeError with a message."""
+def call(fn, X, names=NAMES_THE_INPUT):
+    """Return the result, or None after a ValueError/TypeError whose message ``names`` its cause."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             return fn(X)
     except (ValueError, TypeError) as error:
         message = str(error)
-        assert message.strip(), f"{type(error).__name__} without a message"
         # numpy's own conversion errors name neither the input nor the column
         assert not message.startswith("could not convert"), message
+        assert names.search(message), f"{type(error).__name__} not naming its cause: {message}"
         return None
 
 
@@ -166,27 +198,76 @@ def check_result(result, X, method, est):
 # ------------------------------------------------------------------ tests
 
 
-@FUZZ
-@given(X=anything)
-def test_inference_methods(fitted, X):
-    for method in INFERENCE:
-        # inverse_transform takes codes: inputs of any other width must be refused
-        result = call(getattr(fitted, method), X)
-        if method != "inverse_transform":
-            check_result(result, np.atleast_1d(np.asarray(X, dtype=object)), method, fitted)
-        elif result is not None and finite_numeric(X):
-            assert not np.isnan(np.asarray(result, dtype=np.float64)).any()
+def test_inference_methods(fitted):
+    counts = Counter()
+
+    @FUZZ
+    @given(X=anything)
+    def run(X):
+        for method in INFERENCE:
+            # inverse_transform takes codes: inputs of any other width must be refused
+            result = call(getattr(fitted, method), X)
+            counts["refused" if result is None else "answered"] += 1
+            if method != "inverse_transform":
+                check_result(result, np.atleast_1d(np.asarray(X, dtype=object)), method, fitted)
+            elif result is not None and finite_numeric(X):
+                assert not np.isnan(np.asarray(result, dtype=np.float64)).any()
+
+    run()
+    assert counts["refused"] and counts["answered"], counts
 
 
-@FUZZ
-@given(X=anything)
-def test_fit_and_partial_fit(fitted, X):
+def test_fit_and_partial_fit(fitted):
     cls = type(fitted)
-    for method in ("fit", "partial_fit"):
-        est = new(cls)
-        if call(getattr(est, method), X) is None:
-            continue
-        # fitted: it must work on the data it was fitted on
-        rows = est.transform(X)
-        assert not np.isnan(rows).any()
-        assert np.isfinite(est.offset_)
+    counts = Counter()
+
+    @FUZZ
+    @given(X=anything)
+    def run(X):
+        for method in ("fit", "partial_fit"):
+            est = new(cls)
+            if call(getattr(est, method), X) is None:
+                counts["refused"] += 1
+                assert not hasattr(est, "net_"), "a refused fit left a network"
+                continue
+            counts["fitted"] += 1
+            # fitted: it must work on the data it was fitted on
+            rows = est.transform(X)
+            assert np.isfinite(rows).all()
+            assert np.isfinite(est.offset_)
+
+    run()
+    assert counts["refused"] and counts["fitted"], counts
+
+
+odd_parameters = st.one_of(
+    st.booleans(),
+    st.integers(-3, 40),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=4),
+    st.none(),
+    st.sampled_from([[], (), (0,), (3, -1), [2.5], {"a": 1}, object(), "auto", 1e-12, 0.5]),
+)
+
+
+def test_parameters(fitted):
+    cls = type(fitted)
+    X = np.random.default_rng(0).normal(size=(12, N_FEATURES))
+    names = sorted(set(new(cls).get_params()) - {"verbose"})  # verbose only prints
+    counts = Counter()
+
+    @FUZZ
+    @given(name=st.sampled_from(names), value=odd_parameters)
+    def run(name, value):
+        est = new(cls).set_params(**{name: value})
+        result = call(est.fit, X, names=re.compile(rf"\b{name}\b"))
+        if result is None:
+            counts["refused"] += 1
+            assert not hasattr(est, "net_"), "a refused fit left a network"
+            return
+        counts["fitted"] += 1
+        assert np.isfinite(est.transform(X)).all()
+        assert np.isfinite(est.score_samples(X)).all()
+
+    run()
+    assert counts["refused"] and counts["fitted"], counts
