@@ -103,7 +103,7 @@ def test_inference_runs_in_batches_smaller_than_the_data(blobs, monkeypatch):
     seen = []
     ae.net_.module_.encoder.register_forward_hook(lambda m, i, o: seen.append(len(i[0])))
     ae.transform(X)
-    assert seen == [256, 256, 128]  # the last 88 rows padded to a multiple of PAD_ROWS
+    assert seen == [256, 256, 96]  # the last 88 rows padded to a multiple of PAD_ROWS
 
 
 def test_reconstruction_scores_are_the_negative_reconstruction_error(blobs):

@@ -102,7 +102,7 @@ def test_map_batches_goes_on_after_a_false_alarm():
 
 
 def test_map_batches_reads_writable_float32_in_place():
-    X = np.arange(256, dtype=np.float32).reshape(128, 2)  # two batches of a multiple of PAD_ROWS
+    X = np.arange(256, dtype=np.float32).reshape(128, 2)  # two batches, multiples of PAD_ROWS
     seen = []
     out = np.empty((128, 2), dtype=np.float32)
     map_batches(
