@@ -311,8 +311,9 @@ class BaseAutoencoder(
             features of each sample, shape ``(n_samples,)``; with
             ``per_feature=True``, the squared error of each feature, shape
             ``(n_samples, n_features)``, whose row means are the former.
-            When ``X`` is a DataFrame, a Series (or a DataFrame with ``X``'s
-            column names) sharing ``X``'s index.
+            When ``X`` is a pandas DataFrame, a Series (or a DataFrame with
+            ``X``'s column names) sharing ``X``'s index; when it is a polars
+            DataFrame, a polars Series (or DataFrame).
         """
         Xv, sample_shape = self._check_inference_input(X)
         if per_feature:

@@ -43,3 +43,19 @@ def test_a_model_trained_without_a_threshold_says_how_to_get_one(digits):
     with pytest.raises(NotFittedError, match=r"no outlier threshold yet: call fit_threshold"):
         model.predict(X)
     assert np.isin(model.fit_threshold(X).predict(X), [-1, 1]).all()
+
+
+def test_the_tests_the_user_guide_names_exist():
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).parents[2]
+    guide = (root / "docs" / "user_guide.md").read_text()
+    named = set(re.findall(r"`(test_\w+)`", guide))
+    assert len(named) > 20
+    defined = set()
+    for path in (root / "tests").rglob("test_*.py"):
+        defined |= set(re.findall(r"^def (test_\w+)", path.read_text(), flags=re.M))
+    assert named <= defined, sorted(named - defined)
+    for path in re.findall(r"`(tests/[\w/]+\.py)`", guide):
+        assert (root / path).exists(), path
