@@ -7,6 +7,7 @@ stopping rule it creates and reads its outcome from their public attributes.
 
 import math
 
+import torch
 from skorch.callbacks import Callback, EarlyStopping, ProgressBar
 from skorch.utils import noop
 
@@ -60,9 +61,15 @@ class DivergenceGuard(Callback):
     ``EarlyStopping`` does, by raising ``KeyboardInterrupt``, which skorch
     catches.
 
-    The weights at the end of training are not confirmed by a further batch;
-    :meth:`restore` lets the estimator fall back on the last confirmed copy
-    when they turn out to give non-finite outputs.
+    The weights at the end of training are checked at the end of the call
+    on the first training rows (one batch, in evaluation mode, without
+    gradients) against the same limit; :meth:`restore` also lets the
+    estimator fall back on the last confirmed copy when they turn out to
+    give non-finite outputs.
+
+    The limit is relative to the last training loss of the net's history
+    when there is one (a continued fit, a ``partial_fit`` on the next
+    chunk), and to the call's first batch loss otherwise.
 
     Attributes
     ----------
@@ -82,6 +89,15 @@ class DivergenceGuard(Callback):
         self._confirmed = self._copy(net)
         self._pending = None
         self._limit = None
+        previous = [row["train_loss"] for row in net.history if "train_loss" in row]
+        if previous and math.isfinite(previous[-1]):
+            self._set_limit(previous[-1])
+
+    def _set_limit(self, loss):
+        self._limit = EXPLOSION * abs(loss) if loss else math.inf
+
+    def _exploded(self, loss):
+        return not math.isfinite(loss) or abs(loss) > self._limit
 
     @staticmethod
     def _copy(net):
@@ -98,8 +114,8 @@ class DivergenceGuard(Callback):
             return
         value = loss.item()
         if self._limit is None and math.isfinite(value):
-            self._limit = EXPLOSION * abs(value) if value else math.inf
-        if not math.isfinite(value) or abs(value) > self._limit:
+            self._set_limit(value)
+        if self._exploded(value):
             self.restore(net)
             self.diverged_ = True
             raise KeyboardInterrupt
@@ -110,6 +126,20 @@ class DivergenceGuard(Callback):
     def on_epoch_end(self, net, **kwargs):
         self.epochs_completed_ += 1
         self._pending = self._copy(net)
+
+    def on_train_end(self, net, X=None, **kwargs):
+        if self.diverged_ or self._pending is None or self._limit is None or X is None:
+            return
+        rows = X.train[: net.batch_size]
+        net._set_training(False)
+        with torch.no_grad():
+            loss = net.get_loss(net.infer(rows.to(net.device)), None, X=rows).item()
+        if self._exploded(loss):
+            self.restore(net)
+            self.diverged_ = True
+        else:
+            self._confirmed, self._pending = self._pending, None
+            self.epochs_confirmed_ = self.epochs_completed_
 
 
 class StoppingRule(EarlyStopping):

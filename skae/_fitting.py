@@ -139,6 +139,10 @@ class FittingMixin:
                     calibration = self._calibrate(net, rows, X.dtype)
                 if calibration is None:
                     _inference.overflow_error(X, net.module_)
+            if outcome.diverged:
+                # the epochs whose weights were put back leave no trace in the history
+                rows = list(net.history)[: history_start + outcome.epochs_confirmed]
+                net.history = type(net.history)(rows)
             # a warning raised as an error fails the fit before it commits
             self._warn_training_end(outcome, holdout, partial)
             self._commit(net, calibration, history_start)
@@ -283,7 +287,7 @@ class FittingMixin:
     def _raise_diverged(self):
         raise ValueError(
             f"{type(self).__name__} diverged: the training loss became NaN or infinite, "
-            "or exploded (above a million times its first value), in the first epoch, "
+            "or exploded (above a million times its earlier value), in the first epoch, "
             f"with learning_rate_init={self.learning_rate_init:g}. " + self._divergence_advice()
         )
 
@@ -293,7 +297,7 @@ class FittingMixin:
         if outcome.diverged:
             message, category = (
                 f"{name} diverged: the training loss became NaN or infinite, or exploded "
-                "(above a million times its first value), with "
+                "(above a million times its earlier value), with "
                 f"learning_rate_init={self.learning_rate_init:g}. Training stopped and "
                 f"the weights after epoch {outcome.epochs_confirmed} of this call, the last "
                 "with finite outputs, were restored. " + self._divergence_advice(),

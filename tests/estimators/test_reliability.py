@@ -12,7 +12,7 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from skorch.callbacks import Callback
 
-from skae import Autoencoder, VariationalAutoencoder
+from skae import Autoencoder, ConvAutoencoder, VariationalAutoencoder
 
 
 @pytest.fixture(scope="module")
@@ -173,3 +173,17 @@ def test_the_explosion_limit_is_relative_to_the_first_loss(scale, recwarn):
     est = Autoencoder(2, max_iter=30, batch_size=16, random_state=0, tol=0.0).fit(X)
     assert est.n_iter_ == 30
     assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
+
+
+def test_a_single_ruinous_step_is_caught_at_the_end_of_the_call():
+    # one batch per partial_fit: its loss vouches for the weights before the step, so the
+    # weights after it are checked on the training rows before the call returns
+    images = np.random.default_rng(0).uniform(size=(40, 1, 8, 8)).astype(np.float32)
+    conv = ConvAutoencoder(max_iter=3, filters=(4,), random_state=0, tol=0.0).fit(images)
+    before = conv.transform(images), conv.n_iter_, list(conv.loss_curve_)
+    conv.set_params(learning_rate_init=1e6)
+    with pytest.warns(RuntimeWarning, match=r"diverged.*exploded"):
+        conv.partial_fit(images)
+    np.testing.assert_array_equal(conv.transform(images), before[0])
+    assert (conv.n_iter_, conv.loss_curve_) == before[1:]
+    assert len(conv.net_.history) == 3
