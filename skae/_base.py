@@ -433,7 +433,7 @@ class BaseAutoencoder(
         reconstruction = self._map(Xv, _inference.reconstruct, Xv.shape[1:], check_finite_rows=True)
 
         def anomaly_score(rows):
-            return -self._score_samples(rows)
+            return -self._score_samples(rows, check_finite_rows=True)
 
         contributions = feature_contributions(anomaly_score, Xv, reconstruction)
         if sample_shape is not None:

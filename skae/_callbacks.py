@@ -47,99 +47,133 @@ still finite.
 """
 
 
+EXPLODED_IN_A_ROW = 3
+"""Exploded training batches in a row that stop training.
+
+One extreme training row explodes the loss of the batch it is in, once per
+epoch: with reshuffling, it can be in the last batch of one epoch and the
+first of the next, never in three batches in a row.
+"""
+
+
 class DivergenceGuard(Callback):
-    """Stops training when a batch's loss explodes or is no longer finite; keeps sane weights.
+    """Stops training when the loss explodes or is no longer finite; keeps sane weights.
 
     A loss is computed with the weights from before the batch's step, so a
-    finite loss vouches for the weights it was computed with, not for the
+    sane loss vouches for the weights it was computed with, not for the
     weights after the step. The guard therefore copies the module's weights
     and the optimizer's state at the end of each epoch, and confirms the
-    copy when the next training batch (whose loss is computed with exactly
-    those weights) has a finite loss. When a loss is NaN or infinite, or
-    more than ``EXPLOSION`` times the first batch loss of the training call
-    (finite but diverged), it puts back the last confirmed copy and stops the loop as skorch's own
-    ``EarlyStopping`` does, by raising ``KeyboardInterrupt``, which skorch
-    catches.
+    copy when a later training batch (whose loss is computed with those
+    weights or their successors) has a sane loss.
 
-    The weights at the end of training are checked at the end of the call
-    on the first training rows (one batch, in evaluation mode, without
-    gradients) against the same limit; :meth:`restore` also lets the
-    estimator fall back on the last confirmed copy when they turn out to
-    give non-finite outputs.
+    A loss is NaN or infinite, or it explodes: above ``EXPLOSION`` times
+    the reference, the loss of the first training rows (one batch, in
+    evaluation mode, without gradients) with the weights the call starts
+    from. A non-finite loss, or ``EXPLODED_IN_A_ROW`` exploded batches in a
+    row, put back the last confirmed copy and stop the loop as skorch's own ``EarlyStopping``
+    does, by raising ``KeyboardInterrupt``, which skorch catches. Fewer
+    exploded batches are not enough: a batch that holds an extreme
+    training row can have a loss that much higher than the others.
 
-    The limit is relative to the last training loss of the net's history
-    when there is one (a continued fit, a ``partial_fit`` on the next
-    chunk), and to the call's first batch loss otherwise.
+    At the end of the call, the weights the last step left are checked on
+    the same rows as the reference (a ``partial_fit`` of a single batch has
+    no later batch to vouch for them). :meth:`fall_back` lets the estimator
+    go back to the copy confirmed before that check when the weights turn
+    out to give non-finite outputs.
 
     Attributes
     ----------
     diverged_ : bool
-        Whether the last training call stopped on a non-finite loss.
+        Whether the last training call stopped on a non-finite or exploded loss.
     epochs_completed_ : int
         Epochs completed by the last training call.
     epochs_confirmed_ : int
         Epochs of the last training call after which the weights are
-        confirmed finite (0: the weights from before the call).
+        confirmed sane (0: the weights from before the call).
     """
 
-    def on_train_begin(self, net, **kwargs):
+    def on_train_begin(self, net, X=None, **kwargs):
         self.diverged_ = False
         self.epochs_completed_ = 0
         self.epochs_confirmed_ = 0
         self._confirmed = self._copy(net)
+        self._fallback = (self._confirmed, 0)
         self._pending = None
-        self._limit = None
-        previous = [row["train_loss"] for row in net.history if "train_loss" in row]
-        if previous and math.isfinite(previous[-1]):
-            self._set_limit(previous[-1])
+        self._exploded_in_a_row = 0
+        self._rows = None if X is None else X.train[: net.batch_size]
+        reference = self._reference_loss(net)
+        self._limit = EXPLOSION * abs(reference) if math.isfinite(reference) else math.inf
 
-    def _set_limit(self, loss):
-        self._limit = EXPLOSION * abs(loss) if loss else math.inf
+    def _reference_loss(self, net):
+        """The loss of the reference rows with the net's current weights (NaN without rows)."""
+        if self._rows is None or len(self._rows) == 0:
+            return math.nan
+        training = net.module_.training
+        net._set_training(False)
+        with torch.no_grad():
+            loss = net.get_loss(net.infer(self._rows.to(net.device)), None, X=self._rows)
+        net._set_training(training)
+        return loss.item()
 
     def _exploded(self, loss):
-        return not math.isfinite(loss) or abs(loss) > self._limit
+        return abs(loss) > self._limit
 
     @staticmethod
     def _copy(net):
         return _clone(net.module_.state_dict()), _clone(net.optimizer_.state_dict())
 
-    def restore(self, net):
-        """Put back the last confirmed weights and optimizer state."""
-        module_state, optimizer_state = self._confirmed
+    @staticmethod
+    def _load(net, copy):
+        module_state, optimizer_state = copy
         net.module_.load_state_dict(module_state)
         net.optimizer_.load_state_dict(optimizer_state)
+
+    def restore(self, net):
+        """Put back the last confirmed weights and optimizer state."""
+        self._load(net, self._confirmed)
+
+    def fall_back(self, net):
+        """Put back the copy confirmed before the end-of-call check; return its epoch count."""
+        copy, epochs = self._fallback
+        self._load(net, copy)
+        self.epochs_confirmed_ = epochs
+        return epochs
+
+    def _confirm(self):
+        self._fallback = (self._confirmed, self.epochs_confirmed_)
+        self._confirmed, self._pending = self._pending, None
+        self.epochs_confirmed_ = self.epochs_completed_
 
     def on_batch_end(self, net, batch=None, training=False, loss=None, **kwargs):
         if not training or loss is None:
             return
         value = loss.item()
-        if self._limit is None and math.isfinite(value):
-            self._set_limit(value)
-        if self._exploded(value):
-            self.restore(net)
-            self.diverged_ = True
-            raise KeyboardInterrupt
+        if not math.isfinite(value) or self._exploded(value):
+            self._exploded_in_a_row += 1
+            if not math.isfinite(value) or self._exploded_in_a_row >= EXPLODED_IN_A_ROW:
+                self.restore(net)
+                self.diverged_ = True
+                raise KeyboardInterrupt
+            return
+        self._exploded_in_a_row = 0
         if self._pending is not None:
-            self._confirmed, self._pending = self._pending, None
-            self.epochs_confirmed_ = self.epochs_completed_
+            self._confirm()
 
     def on_epoch_end(self, net, **kwargs):
         self.epochs_completed_ += 1
         self._pending = self._copy(net)
 
     def on_train_end(self, net, X=None, **kwargs):
-        if self.diverged_ or self._pending is None or self._limit is None or X is None:
+        if self.diverged_ or self._pending is None:
             return
-        rows = X.train[: net.batch_size]
-        net._set_training(False)
-        with torch.no_grad():
-            loss = net.get_loss(net.infer(rows.to(net.device)), None, X=rows).item()
-        if self._exploded(loss):
+        loss = self._reference_loss(net)
+        if math.isnan(loss) and self._rows is None:
+            return
+        if not math.isfinite(loss) or self._exploded(loss):
             self.restore(net)
             self.diverged_ = True
         else:
-            self._confirmed, self._pending = self._pending, None
-            self.epochs_confirmed_ = self.epochs_completed_
+            self._confirm()
 
 
 class StoppingRule(EarlyStopping):

@@ -132,8 +132,8 @@ class FittingMixin:
                 calibration = self._calibrate(net, rows, X.dtype)
                 if calibration is None and not outcome.diverged:
                     # the last step gave finite losses but weights that overflow: go back
-                    outcome.fall_back(net)
-                    outcome = outcome._replace(diverged=True)
+                    confirmed = outcome.fall_back(net)
+                    outcome = outcome._replace(diverged=True, epochs_confirmed=confirmed)
                     if not continuing and outcome.epochs_confirmed == 0:
                         self._raise_diverged()
                     calibration = self._calibrate(net, rows, X.dtype)
@@ -287,8 +287,9 @@ class FittingMixin:
     def _raise_diverged(self):
         raise ValueError(
             f"{type(self).__name__} diverged: the training loss became NaN or infinite, "
-            "or exploded (above a million times its earlier value), in the first epoch, "
-            f"with learning_rate_init={self.learning_rate_init:g}. " + self._divergence_advice()
+            "or exploded (above a million times the loss training started from), in the "
+            f"first epoch, with learning_rate_init={self.learning_rate_init:g}. "
+            + self._divergence_advice()
         )
 
     def _warn_training_end(self, outcome, holdout, partial):
@@ -297,7 +298,7 @@ class FittingMixin:
         if outcome.diverged:
             message, category = (
                 f"{name} diverged: the training loss became NaN or infinite, or exploded "
-                "(above a million times its earlier value), with "
+                "(above a million times the loss training started from), with "
                 f"learning_rate_init={self.learning_rate_init:g}. Training stopped and "
                 f"the weights after epoch {outcome.epochs_confirmed} of this call, the last "
                 "with finite outputs, were restored. " + self._divergence_advice(),

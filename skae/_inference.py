@@ -32,6 +32,8 @@ batches of about 4,000 rows ran faster than batches of 16,000 or 32,000.
 """
 
 
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+
 PAD_ROWS = 32
 """Inference batches are padded to a multiple of this many rows.
 
@@ -151,7 +153,14 @@ def map_batches(
                     if not np.isfinite(Xb.sum()):
                         on_nonfinite()
             if Xb.dtype != np.float32 or not Xb.flags.writeable:
-                with np.errstate(over="ignore"):  # beyond float32: inf, then on_nonfinite_output
+                if (
+                    on_nonfinite_output is not None
+                    and Xb.dtype.itemsize > 4
+                    and Xb.size
+                    and np.abs(Xb).max() > _FLOAT32_MAX
+                ):
+                    on_nonfinite_output()  # finite values that float32 can not hold
+                with np.errstate(over="ignore"):
                     Xb = np.array(Xb, dtype=np.float32)
             Xb = torch.from_numpy(Xb)
         padding = -n_rows % PAD_ROWS

@@ -182,9 +182,17 @@ class AutoencoderNet(NeuralNet):
         training and are rebuilt when training resumes; what a callback
         recorded as plain data is kept.
         """
+        runtime = (
+            torch.Tensor,
+            torch.nn.Module,
+            torch.optim.Optimizer,
+            torch.optim.lr_scheduler.LRScheduler,
+            torch.optim.lr_scheduler.ReduceLROnPlateau,
+            torch.Generator,
+        )
         saved = []
         for name, cb in self.named_user_callbacks():
-            held = {k for k, v in vars(cb).items() if type(v).__module__.startswith("torch")}
+            held = {k for k, v in vars(cb).items() if isinstance(v, runtime)}
             if held:
                 cb = copy.copy(cb)
                 for key in held:

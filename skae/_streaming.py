@@ -15,6 +15,7 @@ import numpy as np
 from sklearn.utils import check_random_state
 
 from . import _outlier
+from ._validation import as_array_input
 
 __all__ = ["fit_stream"]
 
@@ -92,11 +93,14 @@ def fit_stream(estimator, X, *, n_epochs=1, chunk_size="auto", random_state=None
     one entry per pass, the mean training loss of its chunks weighted by
     their rows.
 
-    A KeyboardInterrupt (Ctrl-C, or a callback raising it) during a chunk
-    stops the stream: a skae estimator keeps the training of the chunks
-    completed before it, gets its threshold from a sample of the rows seen,
-    and a warning says where the stream stopped; an interruption during the
-    first chunk puts the estimator back as it was and propagates. With the same
+    A KeyboardInterrupt (Ctrl-C, or a callback raising it) while a chunk is
+    read or trained on stops the stream: a skae estimator keeps the training
+    of the chunks completed before it, gets its threshold from a sample of
+    the last complete pass (of the rows seen, in the first pass), counts
+    the interrupted pass in ``n_iter_``, and a warning says where the
+    stream stopped. An interruption during the first chunk, or while the
+    final threshold is computed, puts the estimator back as it was and
+    propagates. With the same
     number of optimizer steps, training on chunks in order reaches about the
     reconstruction error of a ``fit`` on all the data (the batches of a
     ``fit`` are drawn from the whole data set, a chunk's only from the
@@ -148,17 +152,18 @@ def fit_stream(estimator, X, *, n_epochs=1, chunk_size="auto", random_state=None
             chunks = iter(source())
             while True:
                 progress["chunk"] += 1
-                chunk = next(chunks, _END)
-                if chunk is _END:
-                    break
-                if len(chunk) == 0:
-                    continue
                 try:
+                    chunk = next(chunks, _END)
+                    if chunk is _END:
+                        break
+                    if len(chunk) == 0:
+                        continue
                     if thresholds:
                         estimator.partial_fit(chunk, threshold=False)
                     else:
                         estimator.partial_fit(chunk)
                 except KeyboardInterrupt:
+                    # while reading a chunk or training on it: the chunks before it stay
                     if passes is None or passes.n_chunks == 0:
                         raise
                     interrupted = dict(progress)
@@ -186,7 +191,7 @@ def fit_stream(estimator, X, *, n_epochs=1, chunk_size="auto", random_state=None
         if thresholds:
             if interrupted:
                 passes.end_pass()
-                if reservoir.rows() is None:
+                if previous is not None:  # a whole pass's sample, rather than part of one
                     reservoir = previous
             estimator.fit_threshold(reservoir.rows())
             passes.commit()
@@ -293,9 +298,7 @@ def _take(chunk, positions):
         return chunk.iloc[positions]
     if _is_polars(chunk):
         return chunk[positions.tolist()]
-    if hasattr(chunk, "detach"):  # a torch tensor, on any device
-        return chunk.detach().cpu().numpy()[positions]
-    return np.asarray(chunk)[positions]
+    return np.asarray(as_array_input(chunk))[positions]
 
 
 def _concatenate(kept, rows):

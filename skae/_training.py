@@ -131,7 +131,7 @@ class TrainingOutcome(NamedTuple):
     diverged: bool
     stopped_early: bool
     fall_back: Callable
-    """Puts back the weights of the last confirmed epoch (``fall_back(net)``)."""
+    """Puts back the weights confirmed before the end-of-call check; returns their epochs."""
 
     @property
     def interrupted(self):
@@ -201,5 +201,5 @@ def train(net, data, config):
         epochs_confirmed=guard.epochs_confirmed_,
         diverged=guard.diverged_,
         stopped_early=stopping.stopped_,
-        fall_back=guard.restore,
+        fall_back=guard.fall_back,
     )

@@ -72,6 +72,11 @@ def as_array_input(X):
             )
         import torch
 
+        if X.layout != torch.strided:
+            raise TypeError(
+                f"X is a sparse torch tensor (layout {X.layout}); skae autoencoders need "
+                "dense input: pass X.to_dense()."
+            )
         X = X.detach().cpu()
         if X.dtype in (torch.float16, torch.bfloat16):
             X = X.float()
@@ -100,6 +105,12 @@ def as_array_input(X):
 def _check_polars_numeric(X):
     import polars as pl
 
+    empty = [name for name, dtype in X.schema.items() if dtype == pl.Null]
+    if empty:
+        raise ValueError(
+            f"X has column(s) {_format_columns(empty)} with no value at all (polars dtype "
+            "Null). skae autoencoders do not accept missing values: drop these columns."
+        )
     bad = [
         (name, dtype)
         for name, dtype in X.schema.items()

@@ -409,5 +409,11 @@ class VariationalAutoencoder(ImageLayoutMixin, BaseAutoencoder):
         return decoded.reshape(n_points, n_points, *decoded.shape[1:]), values
 
     def _decode(self, Z):
-        decoded = self._map(np.ascontiguousarray(Z), decode, (self.n_features_in_,))
+        decoded = self._map(
+            np.ascontiguousarray(Z),
+            decode,
+            (self.n_features_in_,),
+            check_finite_rows=True,
+            columns=None,
+        )
         return self._from_rows(decoded, self._fitted_layout())

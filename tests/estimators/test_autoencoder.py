@@ -262,9 +262,11 @@ def test_training_runs_in_train_mode_and_inference_in_eval_mode(blobs):
     ae.net_.module_.encoder.register_forward_hook(lambda m, i, o: modes.append(m.training))
     ae.transform(blobs)
     assert modes == [False]
-    ae.partial_fit(blobs)  # one training batch, then the chunk's outlier statistics and offset_
-    assert modes[:2] == [False, True]
-    assert len(modes) > 2 and not any(modes[2:])
+    # the divergence guard's reference batch, one training batch, the guard's check of the
+    # weights it left, then the chunk's outlier statistics and offset_
+    ae.partial_fit(blobs)
+    assert modes[:3] == [False, False, True]
+    assert len(modes) > 3 and not any(modes[3:])
 
 
 def test_adam_runs_its_fused_kernel(blobs):

@@ -187,3 +187,24 @@ def test_a_single_ruinous_step_is_caught_at_the_end_of_the_call():
     np.testing.assert_array_equal(conv.transform(images), before[0])
     assert (conv.n_iter_, conv.loss_curve_) == before[1:]
     assert len(conv.net_.history) == 3
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_one_extreme_training_row_is_not_divergence(seed, recwarn):
+    X = np.random.default_rng(0).normal(size=(1000, 4))
+    X[700, 2] = 1e5  # its batch's loss is far above the others, once per epoch
+    Autoencoder(2, loss="mse", max_iter=3, random_state=seed).fit(X)
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
+
+
+def test_training_on_from_a_tiny_loss_is_not_divergence(X, recwarn):
+    flat = np.zeros((64, 6))
+    ae = Autoencoder(
+        2, loss="mse", max_iter=300, tol=0.0, n_iter_no_change=300, alpha=0.0, random_state=0
+    )
+    ae.fit(flat)
+    assert ae.loss_curve_[-1] < 1e-3
+    before = ae.n_iter_
+    ae.partial_fit(X * 1e3)  # losses around 1e6: a billion times the last, but training is sane
+    assert ae.n_iter_ == before + 1
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]

@@ -308,3 +308,26 @@ def test_a_source_exhausted_on_a_later_pass_is_named(data):
     with pytest.raises(ValueError, match=r"gave no chunk on pass 2, after chunks on pass 1"):
         fit_stream(ae, lambda: chunks, n_epochs=2)
     assert not hasattr(ae, "net_")
+
+
+def test_an_interruption_while_reading_a_chunk_keeps_the_chunks_before(data):
+    X, X_test = data
+
+    def source():
+        yield X[:600]
+        yield X[600:1200]
+        raise KeyboardInterrupt
+
+    with pytest.warns(UserWarning, match=r"interrupted.*pass 1 of 1, at chunk 3.*2 complete"):
+        streamed = fit_stream(Autoencoder(**PARAMS), source)
+    by_hand = Autoencoder(**PARAMS)
+    by_hand.partial_fit(X[:600])
+    by_hand.partial_fit(X[600:1200])
+    np.testing.assert_array_equal(streamed.transform(X_test), by_hand.transform(X_test))
+
+
+def test_bfloat16_tensors_stream(data):
+    X, _ = data
+    tensor = torch.from_numpy(X).to(torch.bfloat16)
+    streamed = fit_stream(Autoencoder(**PARAMS), tensor, chunk_size=600)
+    assert np.isfinite(streamed.offset_) and streamed.n_iter_ == 1

@@ -223,8 +223,8 @@ def streamed(request, X):
 
 @pytest.mark.parametrize(
     "make_error, match",
-    [(lambda: OSError("disk"), "disk"), (KeyboardInterrupt, None)],
-    ids=["reader_raises", "ctrl_c"],
+    [(lambda: OSError("disk"), "disk"), (lambda: RuntimeError("parse"), "parse")],
+    ids=["reader_raises", "reader_fails"],
 )
 def test_a_stream_failing_midway_changes_nothing_and_says_where(streamed, X, make_error, match):
     error = make_error()

@@ -338,3 +338,21 @@ def test_non_finite_weights_are_named_not_the_input(fitted, X):
 def test_finite_input_whose_results_overflow_is_an_error_not_inf(fitted, X, method):
     with pytest.raises(ValueError, match=r"up to .*e\+25 in magnitude.*overflowed"):
         getattr(fitted, method)(X * 1e25)
+
+
+def test_sparse_tensors_and_all_null_polars_columns_are_named(X):
+    torch = pytest.importorskip("torch")
+    pl = pytest.importorskip("polars")
+    _refused(torch.eye(4).to_sparse(), TypeError, r"X is a sparse torch tensor.*to_dense")
+    frame = pl.DataFrame({"a": [1.0, 2.0, 3.0], "gone": [None, None, None]})
+    _refused(frame, ValueError, r"column\(s\) \['gone'\] with no value at all")
+
+
+def test_explain_and_decoding_never_return_inf_silently(fitted, X):
+    from skae import VariationalAutoencoder
+
+    with pytest.raises(ValueError, match="overflowed"):
+        fitted.explain(np.full((2, 4), 3e19))
+    vae = VariationalAutoencoder(2, **FAST).fit(X)
+    with pytest.raises(ValueError, match="overflowed"):
+        vae.decode_line([1e39, 0.0], [1e39, 0.0], n_points=3)
