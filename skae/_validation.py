@@ -102,6 +102,17 @@ def as_array_input(X):
     return X
 
 
+def _non_numeric_error(bad):
+    """The TypeError for a frame's ``(column, dtype)`` pairs that are not numbers."""
+    names = _format_columns(c for c, _ in bad)
+    dtypes = sorted({str(d) for _, d in bad})
+    return TypeError(
+        f"X has non-numeric column(s) {names} with dtype {', '.join(dtypes)}; "
+        "skae autoencoders need numeric features. Encode or drop these columns "
+        "first, for example with a OneHotEncoder in a ColumnTransformer."
+    )
+
+
 def _check_polars_numeric(X):
     import polars as pl
 
@@ -117,13 +128,7 @@ def _check_polars_numeric(X):
         if not (dtype.is_numeric() or dtype == pl.Boolean)
     ]
     if bad:
-        names = _format_columns(c for c, _ in bad)
-        dtypes = sorted({str(d) for _, d in bad})
-        raise TypeError(
-            f"X has non-numeric column(s) {names} with dtype {', '.join(dtypes)}; "
-            "skae autoencoders need numeric features. Encode or drop these columns "
-            "first, for example with a OneHotEncoder in a ColumnTransformer."
-        )
+        raise _non_numeric_error(bad)
 
 
 def _check_numeric(X):
@@ -161,13 +166,7 @@ def _check_numeric(X):
                 continue
             bad.append((column, dtype))
         if bad:
-            names = _format_columns(c for c, _ in bad)
-            dtypes = sorted({str(d) for _, d in bad})
-            raise TypeError(
-                f"X has non-numeric column(s) {names} with dtype {', '.join(dtypes)}; "
-                "skae autoencoders need numeric features. Encode or drop these columns "
-                "first, for example with a OneHotEncoder in a ColumnTransformer."
-            )
+            raise _non_numeric_error(bad)
         return
     if isinstance(X, (list, tuple)):
         try:
