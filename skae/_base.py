@@ -37,6 +37,7 @@ from ._validation import (
     InvalidParameterError,
     StrOptions,
     _check_numeric,
+    _is_dataframe,
     _is_polars,
     as_array_input,
     check_array,
@@ -48,10 +49,6 @@ from ._validation import (
 from .losses import ReconstructionLoss
 
 __all__ = ["BaseAutoencoder"]
-
-
-def _is_dataframe(X):
-    return hasattr(X, "columns") and hasattr(X, "iloc")
 
 
 class BaseAutoencoder(

@@ -267,8 +267,9 @@ class FittingMixin:
         if history_start is not None:
             new = [row["train_loss"] for row in net.history[history_start:] if "train_loss" in row]
             # an interrupted epoch has no row-level losses; it is not counted
-            before = self.loss_curve_ if history_start and hasattr(self, "loss_curve_") else []
-            self.n_iter_ = (self.n_iter_ if before else 0) + len(new)
+            # history_start > 0: a continued fit, whose estimator is fitted
+            before = self.loss_curve_ if history_start else []
+            self.n_iter_ = (self.n_iter_ if history_start else 0) + len(new)
             self.loss_curve_ = [*before, *new]
             valid = [-row["valid_loss"] for row in net.history if "valid_loss" in row]
             self.validation_scores_ = valid or None

@@ -15,7 +15,7 @@ import numpy as np
 from sklearn.utils import check_random_state
 
 from . import _outlier
-from ._validation import as_array_input
+from ._validation import _is_polars, as_array_input
 
 __all__ = ["fit_stream"]
 
@@ -96,7 +96,7 @@ def fit_stream(estimator, X, *, n_epochs=1, chunk_size="auto", random_state=None
     A KeyboardInterrupt (Ctrl-C, or a callback raising it) while a chunk is
     read or trained on stops the stream: a skae estimator keeps the training
     of the chunks completed before it, gets its threshold from a sample of
-    the last complete pass (of the rows seen, in the first pass), counts
+    the first pass (of the rows seen, if that is the one interrupted), counts
     the interrupted pass in ``n_iter_``, and a warning says where the
     stream stopped. An interruption during the first chunk, or while the
     final threshold is computed, puts the estimator back as it was and
@@ -141,13 +141,13 @@ def fit_stream(estimator, X, *, n_epochs=1, chunk_size="auto", random_state=None
     saved = copy.deepcopy(vars(estimator))
     passes = _Passes(estimator) if thresholds else None
     progress = {"pass": 0, "chunk": 0}
-    reservoir = previous = None
     interrupted = None
     try:
+        # the first pass samples the rows: every pass sees them, and an interrupted later
+        # pass still has a whole pass's sample
+        reservoir = _Reservoir(_outlier.MAX_STATS_SAMPLES, seed) if thresholds else None
         for epoch in range(n_epochs):
             progress.update({"pass": epoch + 1, "chunk": 0})
-            # every pass samples its rows: an interrupted pass still leaves a sample
-            reservoir = _Reservoir(_outlier.MAX_STATS_SAMPLES, seed) if thresholds else None
             n_chunks = 0
             chunks = iter(source())
             while True:
@@ -171,7 +171,8 @@ def fit_stream(estimator, X, *, n_epochs=1, chunk_size="auto", random_state=None
                 n_chunks += 1
                 if thresholds:
                     passes.add(len(chunk))
-                    reservoir.add(chunk)
+                    if epoch == 0:
+                        reservoir.add(chunk)
                 _release(chunk)
             if interrupted:
                 break
@@ -186,13 +187,10 @@ def fit_stream(estimator, X, *, n_epochs=1, chunk_size="auto", random_state=None
                 )
             if thresholds:
                 passes.end_pass()
-            previous = reservoir
         progress["chunk"] = None
         if thresholds:
             if interrupted:
                 passes.end_pass()
-                if previous is not None:  # a whole pass's sample, rather than part of one
-                    reservoir = previous
             estimator.fit_threshold(reservoir.rows())
             passes.commit()
     except BaseException as error:
@@ -287,10 +285,6 @@ class _Reservoir:
 
     def rows(self):
         return self.kept
-
-
-def _is_polars(chunk):
-    return type(chunk).__module__.startswith("polars")
 
 
 def _take(chunk, positions):
