@@ -1,51 +1,47 @@
-"""Training and inference speed of skae against a hand-written torch loop and PyOD.
+"""Training and inference speed of skae against the best hand-written torch loop, and PyOD.
 
-Training: for each data shape and batch size, ``skae.Autoencoder.fit`` runs
-interleaved (hand, hand on one thread, skae, hybrid, PyOD, hand, ...) with
+Training: for every variant (dense, sparse, denoising, convolutional,
+variational) at several shapes and batch sizes, these fits run interleaved,
+round after round:
 
-* a minimal hand-written PyTorch loop: the same network
-  (``skae.networks.DenseAutoencoderNetwork``), ``torch.optim.Adam`` with
-  ``fused=True`` (the implementation skae's training uses) and its
-  defaults (learning rate 1e-3, weight decay 1e-4), the same epochs, batch
-  size, per-epoch shuffling and float32 data, and nothing else (no
-  validation, no scoring of the training data), run twice: with torch's
-  threads (``hand``) and on one thread (``hand1``), since a small network
-  can train faster on one; the ratios are taken against the faster of the
-  two, the loop at its better thread count;
-* PyOD's ``AutoEncoder`` (optional: skipped with a message when PyOD is not
-  installed) with ``hidden_neuron_list=[64, code]``, which is the same
-  network, no batch norm, no dropout, no preprocessing, and the same
-  learning rate, weight decay, epochs and batch size.
+* ``hand`` and ``hand1``: the hand-written loop of ``hand_loops.py`` (the
+  same network, loss and noise, fused Adam, batches sliced from one tensor,
+  the one no-grad scoring pass a detector needs) on torch's threads and on
+  one thread;
+* ``skae``: the skae estimator doing the same work, with its defaults'
+  thread choice (``n_threads="auto"``); ``skae1`` and ``skaeN`` the same
+  with ``n_threads=1`` and with all of torch's threads: the thread sweep;
+* ``pyod``: PyOD's ``AutoEncoder`` with the same network and settings
+  (dense rows only; skipped with a message when PyOD is not installed).
 
-skae's and PyOD's fits include what a fit of theirs does beyond the loop:
-input validation and scoring the training data for the outlier threshold.
-``skae`` runs with ``outlier_score="reconstruction"``, the score PyOD and
-the hand-written loop compute; ``hybrid`` is the same fit with the default
-``outlier_score="hybrid"``, whose statistics (one pass over at most 20,000
-training rows, two reference subsamples, two neighbour searches) it adds.
-Both fix the network, epochs and batch size to the loop's (8-unit code, 64
-hidden units, ``tol=0``): the comparison is of the same training, not of
-skae's default training length.
+Each round's ratios are taken against the faster of ``hand`` and ``hand1``
+(the loop at its better thread count) and against the faster of ``skae1``
+and ``skaeN``; the medians of the rounds' ratios are printed beside the
+median times.
 
-Inference: ``score_samples`` on 1,000,000 x 100 float32 against a raw
-``torch.no_grad()`` forward of the same network in batches of 16,384 rows
-computing the same per-sample error (and, for reference, the same raw
-forward in skae's own inference batch size); and the peak resident memory that
-``score_samples`` adds, measured in a fresh process from the kernel's
-peak-RSS mark (reset just before the call; Linux only). Then the default
-hybrid score's ``score_samples`` against the reconstruction score's on
-300,000 x 100, interleaved.
+Searches: ``GridSearchCV`` over 24 fits of about a second each with
+``n_jobs=1`` and ``n_jobs=2``. Busy machine: the "Inside a pipeline" block of
+``docs/getting_started.md`` run idle and beside one CPU-bound process.
+Inference: ``score_samples`` (reconstruction error) on 1,000,000 x 100 float32
+against a raw ``torch.no_grad()`` forward computing the same errors, on one
+thread and on all, and the peak memory it adds (Linux only); then the
+default hybrid score's cost, printed for reference.
 
-Prints medians over ``--repeats`` runs and their ratios, and exits with
-status 1 when a target is missed:
+Exits with status 1 when a target is missed:
 
-* fit <= 1.15x the hand-written loop at its better thread count, at every
-  shape and batch size, and the fit with the default hybrid score <= 1.3x;
-* fit < PyOD's at every shape and batch size, and <= 0.6x at batch 256;
-* score_samples <= 1.1x the raw forward; its extra peak memory <= output + 64 MiB;
-* the hybrid score's score_samples <= 3x the reconstruction score's.
+* skae/hand <= 1.05 on every row; skae (auto) <= 1.05x the faster of skae1 and skaeN;
+* skae's fit < PyOD's on every dense row, and <= 0.6x at batch 256;
+* ``n_jobs=2`` >= 1.5x faster than ``n_jobs=1``;
+* the getting-started block beside a CPU-bound process <= 2x its idle time;
+* score_samples <= 1.1x the raw forward at every thread count, and at most
+  64 MiB beyond its output.
 
-    python benchmarks/bench_speed.py [--repeats 5] [--quick] [--no-pyod]
+``--sweep`` instead prints the selection sweep that chose skae's thread rule
+(``skae._threads.MIN_FLOPS_PER_THREAD``): the loop's time per batch on one
+thread and on all, over dense and convolutional networks and batch sizes
+that are not the benchmark's shapes.
+
+    python benchmarks/bench_speed.py [--repeats 5] [--quick] [--no-pyod] [--sweep]
 """
 
 import argparse
@@ -55,95 +51,54 @@ import subprocess
 import sys
 import time
 import warnings
+from pathlib import Path
 
 import numpy as np
 import torch
+from hand_loops import (
+    CODE,
+    HIDDEN,
+    LR,
+    WEIGHT_DECAY,
+    hand_fit,
+    hand_fit_one_thread,
+    make_data,
+    skae_fit,
+)
 
-from skae import Autoencoder
-from skae.networks import DenseAutoencoderNetwork
+from skae._threads import MIN_FLOPS_PER_THREAD, count_flops
 
-CODE = 8
-HIDDEN = 64
-LR = 1e-3
-WEIGHT_DECAY = 1e-4
-
-SHAPES = [(2_000, 20), (50_000, 100), (200_000, 30)]
-QUICK_SHAPES = [(2_000, 20), (20_000, 50)]
-BATCH_SIZES = [32, 256]
-TARGET_HAND = 1.15
-TARGET_HYBRID_FIT = 1.3
-TARGET_HYBRID = 3.0
-N_HYBRID = 300_000
+CASES = [
+    # variant, rows, features (ignored for images), batch size, epochs
+    ("dense", 2_000, 20, 32, 20),
+    ("dense", 20_000, 20, 32, 3),
+    ("dense", 120_000, 20, 256, 3),
+    ("dense", 50_000, 100, 256, 3),
+    ("dense", 200_000, 30, 32, 1),
+    ("sparse", 20_000, 20, 32, 3),
+    ("sparse", 120_000, 20, 256, 3),
+    ("denoising", 20_000, 20, 32, 3),
+    ("denoising", 120_000, 20, 256, 3),
+    ("vae", 20_000, 20, 32, 3),
+    ("vae", 120_000, 20, 256, 3),
+    ("conv", 2_000, 784, 32, 1),
+    ("conv", 6_000, 784, 128, 1),
+]
+QUICK_CASES = [
+    ("dense", 2_000, 20, 32, 2),
+    ("vae", 2_000, 20, 256, 2),
+    ("conv", 256, 784, 128, 1),
+]
+TARGET_HAND = 1.05
+TARGET_THREADS = 1.05
 TARGET_PYOD = 1.0
 TARGET_PYOD_256 = 0.6
+TARGET_SEARCH = 1.5
+TARGET_BUSY = 2.0
 TARGET_INFERENCE = 1.1
 MEMORY_SLACK = 64 * 2**20
-
-
-def epochs_for(n_samples, batch_size):
-    """Enough epochs for about a second of work per fit, at least one."""
-    steps = n_samples / batch_size
-    return int(max(1, min(20, round(3000 / steps))))
-
-
-def make_data(n_samples, n_features, seed=0):
-    rng = np.random.default_rng(seed)
-    latent = rng.standard_normal((n_samples, CODE), dtype=np.float32)
-    mixing = rng.standard_normal((CODE, n_features), dtype=np.float32)
-    X = np.tanh(latent @ mixing) + 0.1 * rng.standard_normal(
-        (n_samples, n_features), dtype=np.float32
-    )
-    return (X - X.mean(0)) / X.std(0)
-
-
-def fit_hand(X, batch_size, epochs, seed=0):
-    generator = torch.Generator().manual_seed(seed)
-    torch.manual_seed(seed)
-    net = DenseAutoencoderNetwork(X.shape[1], CODE, (HIDDEN,), "relu")
-    optimizer = torch.optim.Adam(net.parameters(), lr=LR, weight_decay=WEIGHT_DECAY, fused=True)
-    data = torch.from_numpy(X)
-    net.train()
-    for _ in range(epochs):
-        order = torch.randperm(len(data), generator=generator)
-        for start in range(0, len(data), batch_size):
-            batch = data[order[start : start + batch_size]]
-            optimizer.zero_grad()
-            output, _ = net(batch)
-            loss = torch.nn.functional.mse_loss(output, batch)
-            loss.backward()
-            optimizer.step()
-    return net
-
-
-def fit_hand_one_thread(X, batch_size, epochs, seed=0):
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        return fit_hand(X, batch_size, epochs, seed)
-    finally:
-        torch.set_num_threads(threads)
-
-
-def fit_skae(X, batch_size, epochs, seed=0, outlier_score="reconstruction"):
-    ae = Autoencoder(
-        CODE,
-        hidden_layer_sizes=(HIDDEN,),
-        loss="mse",
-        batch_size=batch_size,
-        max_iter=epochs,
-        learning_rate_init=LR,
-        alpha=WEIGHT_DECAY * batch_size,  # MLP's scaling: Adam's weight decay is alpha / batch_size
-        tol=0.0,
-        outlier_score=outlier_score,
-        random_state=seed,
-    )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return ae.fit(X)
-
-
-def fit_hybrid(X, batch_size, epochs, seed=0):
-    return fit_skae(X, batch_size, epochs, seed, outlier_score="hybrid")
+N_HYBRID = 300_000
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def fit_pyod(X, batch_size, epochs, seed=0):
@@ -164,61 +119,138 @@ def fit_pyod(X, batch_size, epochs, seed=0):
     return model.fit(X)
 
 
-def timed(fn, *args):
+def timed(fn, *args, **kwargs):
     start = time.perf_counter()
-    fn(*args)
+    fn(*args, **kwargs)
     return time.perf_counter() - start
 
 
-def bench_training(shapes, repeats, with_pyod):
-    contenders = {
-        "hand": fit_hand,
-        "hand1": fit_hand_one_thread,
-        "skae": fit_skae,
-        "hybrid": fit_hybrid,
+def contenders(variant, with_pyod):
+    all_threads = torch.get_num_threads()
+    fits = {
+        "hand": lambda X, b, e, s: hand_fit(variant, X, b, e, s),
+        "hand1": lambda X, b, e, s: hand_fit_one_thread(variant, X, b, e, s),
+        "skae": lambda X, b, e, s: skae_fit(variant, X, b, e, s),
+        "skae1": lambda X, b, e, s: skae_fit(variant, X, b, e, s, n_threads=1),
+        "skaeN": lambda X, b, e, s: skae_fit(variant, X, b, e, s, n_threads=all_threads),
     }
-    if with_pyod:
-        contenders["pyod"] = fit_pyod
+    if with_pyod and variant == "dense":
+        fits["pyod"] = fit_pyod
+    return fits
+
+
+def bench_training(cases, repeats, with_pyod):
     rows = []
-    for n_samples, n_features in shapes:
-        X = make_data(n_samples, n_features)
-        for batch_size in BATCH_SIZES:
-            epochs = epochs_for(n_samples, batch_size)
-            for fit in contenders.values():  # warm-up
-                fit(X[:512], batch_size, 1)
-            times = {name: [] for name in contenders}
-            for repeat in range(repeats):
-                for name, fit in contenders.items():
-                    times[name].append(timed(fit, X, batch_size, epochs, repeat))
-            medians = {name: float(np.median(t)) for name, t in times.items()}
-            medians["best hand"] = min(medians["hand"], medians["hand1"])
-            rows.append(((n_samples, n_features), batch_size, epochs, medians))
-            print_training_row(rows[-1], flush=True)
+    for variant, n_samples, n_features, batch_size, epochs in cases:
+        X = make_data(variant, n_samples, n_features)
+        fits = contenders(variant, with_pyod)
+        for fit in fits.values():  # warm-up
+            fit(X[:256], batch_size, 1, 0)
+        times = {name: [] for name in fits}
+        for repeat in range(repeats):
+            for name, fit in fits.items():
+                times[name].append(timed(fit, X, batch_size, epochs, repeat))
+        t = {name: np.array(values) for name, values in times.items()}
+        ratios = {
+            "hand": np.median(t["skae"] / np.minimum(t["hand"], t["hand1"])),
+            "threads": np.median(t["skae"] / np.minimum(t["skae1"], t["skaeN"])),
+        }
+        if "pyod" in t:
+            ratios["pyod"] = np.median(t["skae"] / t["pyod"])
+        shape = f"{n_samples:,} x " + ("1x28x28" if variant == "conv" else f"{n_features}")
+        medians = {name: float(np.median(values)) for name, values in t.items()}
+        rows.append((variant, shape, batch_size, epochs, medians, ratios))
+        print_training_row(rows[-1])
     return rows
 
 
-def print_training_header(with_pyod):
-    header = f"{'shape':>14} {'batch':>5} {'epochs':>6} {'hand':>8} {'hand1':>8}"
-    header += f" {'skae':>8} {'hybrid':>8}"
-    header += f" {'pyod':>8}" if with_pyod else ""
-    header += f" {'skae/hand':>9} {'hybrid/hand':>11}"
-    header += f" {'skae/pyod':>9}" if with_pyod else ""
-    print(header)
-    print("-" * len(header))
+TRAINING_HEADER = (
+    f"{'variant':>9} {'shape':>17} {'batch':>5} {'epochs':>6} {'hand':>7} {'hand1':>7} "
+    f"{'skae':>7} {'skae1':>7} {'skaeN':>7} {'pyod':>7} {'skae/hand':>9} "
+    f"{'auto/best':>9} {'skae/pyod':>9}"
+)
 
 
-def print_training_row(row, flush=False):
-    (n_samples, n_features), batch_size, epochs, medians = row
-    line = f"{f'{n_samples:,} x {n_features}':>14} {batch_size:>5} {epochs:>6}"
-    line += f" {medians['hand']:>7.3f}s {medians['hand1']:>7.3f}s"
-    line += f" {medians['skae']:>7.3f}s {medians['hybrid']:>7.3f}s"
-    if "pyod" in medians:
-        line += f" {medians['pyod']:>7.3f}s"
-    line += f" {medians['skae'] / medians['best hand']:>9.2f}"
-    line += f" {medians['hybrid'] / medians['best hand']:>11.2f}"
-    if "pyod" in medians:
-        line += f" {medians['skae'] / medians['pyod']:>9.2f}"
-    print(line, flush=flush)
+def print_training_row(row):
+    variant, shape, batch_size, epochs, medians, ratios = row
+    line = f"{variant:>9} {shape:>17} {batch_size:>5} {epochs:>6}"
+    for name in ("hand", "hand1", "skae", "skae1", "skaeN", "pyod"):
+        line += f" {medians[name]:>6.2f}s" if name in medians else f" {'-':>7}"
+    line += f" {ratios['hand']:>9.2f} {ratios['threads']:>9.2f}"
+    line += f" {ratios['pyod']:>9.2f}" if "pyod" in ratios else f" {'-':>9}"
+    print(line, flush=True)
+
+
+# ------------------------------------------------------------------ searches
+
+
+def search_fit(n_jobs, X):
+    from sklearn.model_selection import GridSearchCV
+
+    from skae import Autoencoder
+
+    grid = {"n_components": [4, 8], "hidden_layer_sizes": [(32,), (64,)], "alpha": [1e-4, 1e-3]}
+    search = GridSearchCV(Autoencoder(max_iter=40, tol=0.0, random_state=0), grid, n_jobs=n_jobs)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return search.fit(X)
+
+
+def bench_search(repeats, quick):
+    X = make_data("dense", 1_500 if quick else 6_000, 30)
+    search_fit(2, X[:300])  # starts joblib's workers
+    times = {1: [], 2: []}
+    for _ in range(max(1, repeats // 2)):
+        for n_jobs in (1, 2):
+            times[n_jobs].append(timed(search_fit, n_jobs, X))
+    medians = {n_jobs: float(np.median(t)) for n_jobs, t in times.items()}
+    speedup = float(np.median(np.array(times[1]) / np.array(times[2])))
+    print(
+        f"GridSearchCV, 8 candidates x 3 folds on {len(X):,} x 30: n_jobs=1 {medians[1]:.1f}s, "
+        f"n_jobs=2 {medians[2]:.1f}s, speed-up {speedup:.2f}"
+    )
+    return speedup
+
+
+# -------------------------------------------------------------- busy machine
+
+
+def getting_started_block():
+    """The first block (imports) and the "Inside a pipeline" block of the getting-started page."""
+    text = (ROOT / "docs" / "getting_started.md").read_text()
+    blocks = [part.split("```")[0] for part in text.split("```python\n")[1:]]
+    pipeline = next(block for block in blocks if "GridSearchCV" in block)
+    return blocks[0] + "\n" + pipeline
+
+
+def run_block(code, busy):
+    hog = None
+    if busy:
+        hog = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        start = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-W", "ignore", "-c", code], check=True, capture_output=True
+        )
+        return time.perf_counter() - start
+    finally:
+        if hog is not None:
+            hog.kill()
+            hog.wait()
+
+
+def bench_busy(repeats):
+    code = getting_started_block()
+    times = {False: [], True: []}
+    for _ in range(max(1, repeats // 2)):
+        for busy in (False, True):
+            times[busy].append(timed(run_block, code, busy))
+    idle, busy = (float(np.median(times[key])) for key in (False, True))
+    print(
+        f"getting_started.md 'Inside a pipeline': idle {idle:.1f}s, beside one CPU-bound "
+        f"process {busy:.1f}s, busy/idle {busy / idle:.2f}"
+    )
+    return busy / idle
 
 
 # ----------------------------------------------------------------- inference
@@ -249,35 +281,37 @@ def _reset_peak_rss():
     return _status_kib("VmRSS") * 1024
 
 
-def _peak_rss():
-    return _status_kib("VmHWM") * 1024
-
-
 def inference_child(n_samples, n_features, repeats, measure):
     """Run in a fresh process: time or measure the memory of score_samples."""
     X = np.empty((n_samples, n_features), dtype=np.float32)
     for start in range(0, n_samples, 100_000):
-        X[start : start + 100_000] = make_data(min(100_000, n_samples - start), n_features, start)
-    ae = fit_skae(X[:20_000], 256, 2)
+        rows = min(100_000, n_samples - start)
+        X[start : start + rows] = make_data("dense", rows, n_features, start)
+    ae = skae_fit("dense", X[:20_000], 256, 2)
     net = ae.net_.module_.eval()
     if measure == "memory":
         before = _reset_peak_rss()
         ae.score_samples(X)
-        return {"extra": _peak_rss() - before, "output": n_samples * X.itemsize}
+        return {"extra": _status_kib("VmHWM") * 1024 - before, "output": n_samples * X.itemsize}
     np.testing.assert_allclose(ae.score_samples(X[:1000]), raw_scores(net, X[:1000]), rtol=1e-4)
-    times = {"raw": [], "raw_same_batch": [], "skae": []}
-    for _ in range(repeats):
-        times["raw"].append(timed(raw_scores, net, X))
-        times["raw_same_batch"].append(timed(raw_scores, net, X, ae.net_.valid_batch_size))
-        times["skae"].append(timed(ae.score_samples, X))
-    hybrid = fit_skae(X[:20_000], 256, 2, outlier_score="hybrid")
+    result = {}
+    for threads in sorted({1, torch.get_num_threads()}):
+        torch.set_num_threads(threads)
+        times = {"raw": [], "skae": []}
+        for _ in range(repeats):
+            times["raw"].append(timed(raw_scores, net, X))
+            times["skae"].append(timed(ae.score_samples, X))
+        ratio = float(np.median(np.array(times["skae"]) / np.array(times["raw"])))
+        medians = {name: float(np.median(t)) for name, t in times.items()}
+        result[str(threads)] = {**medians, "ratio": ratio}
+    hybrid = skae_fit("dense", X[:20_000], 256, 2, outlier_score="hybrid")
     part = X[:N_HYBRID]
-    times["hybrid"], times["reconstruction"] = [], []
+    times = {"hybrid": [], "reconstruction": []}
     for _ in range(repeats):
         times["hybrid"].append(timed(hybrid.score_samples, part))
         times["reconstruction"].append(timed(ae.score_samples, part))
-    medians = {name: float(np.median(t)) for name, t in times.items()}
-    return {**medians, "batch_size": ae.net_.valid_batch_size}
+    result["hybrid"] = {name: float(np.median(t)) for name, t in times.items()}
+    return result
 
 
 def run_child(*args):
@@ -286,16 +320,103 @@ def run_child(*args):
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
+def bench_inference(n_inference, repeats):
+    speed = run_child(n_inference, 100, repeats, "time")
+    memory = run_child(n_inference, 100, 1, "memory")
+    ratios = {}
+    for threads, row in speed.items():
+        if threads == "hybrid":
+            continue
+        ratios[threads] = row["ratio"]
+        print(
+            f"{threads} thread(s): raw forward {row['raw']:.3f}s, skae score_samples "
+            f"{row['skae']:.3f}s, skae/raw {row['ratio']:.2f}"
+        )
+    extra = memory["extra"] - memory["output"]
+    print(
+        f"peak memory added by score_samples: {memory['extra'] / 2**20:.1f} MiB, of which the "
+        f"output is {memory['output'] / 2**20:.1f} MiB; beyond it {extra / 2**20:.1f} MiB"
+    )
+    hybrid = speed["hybrid"]
+    print(
+        f"default (hybrid) score on {min(N_HYBRID, n_inference):,} x 100: {hybrid['hybrid']:.3f}s, "
+        f"reconstruction score {hybrid['reconstruction']:.3f}s, "
+        f"hybrid/reconstruction {hybrid['hybrid'] / hybrid['reconstruction']:.2f} (for reference)"
+    )
+    return ratios, extra
+
+
+# --------------------------------------------------------------------- sweep
+
+SWEEP_DENSE = [(20, (64,)), (100, (64,)), (100, (256,)), (300, (256, 128)), (784, (512, 256))]
+SWEEP_BATCHES = [32, 256, 1024]
+SWEEP_CONV = [((8, 16), 16), ((8, 16), 128), ((32, 64), 16), ((32, 64), 128)]
+
+
+def _steps(module, data, batch_size, steps):
+    optimizer = torch.optim.Adam(module.parameters(), fused=True, weight_decay=1e-5)
+    order = torch.randperm(len(data), generator=torch.Generator().manual_seed(0))
+    for step in range(steps):
+        start = (step * batch_size) % (len(data) - batch_size)
+        batch = data.index_select(0, order[start : start + batch_size])
+        optimizer.zero_grad()
+        output = module(batch)[0]
+        (output - batch).square().mean().backward()
+        optimizer.step()
+
+
+def bench_sweep(repeats):
+    from skae.networks import ConvAutoencoderNetwork, DenseAutoencoderNetwork
+
+    all_threads = torch.get_num_threads()
+    cases = [("dense", d, h, b) for d, h in SWEEP_DENSE for b in SWEEP_BATCHES]
+    cases += [("conv", 784, f, b) for f, b in SWEEP_CONV]
+    print(
+        f"{'network':>28} {'batch':>5} {'FLOPs/batch':>11} {'1 thread':>9} "
+        f"{f'{all_threads} threads':>9} {'ratio':>6} {'auto':>5}"
+    )
+    for kind, d, hidden, batch_size in cases:
+        torch.manual_seed(0)
+        if kind == "dense":
+            module = DenseAutoencoderNetwork(d, 8, hidden, "relu")
+            data = torch.randn(20_000, d)
+        else:
+            module = ConvAutoencoderNetwork((1, 28, 28), 8, hidden, 3, "relu")
+            data = torch.randn(2_000, d)
+        flops = count_flops(module, data[:1]) * batch_size
+        steps = int(max(20, min(2000, 1e9 / flops)))
+        _steps(module, data, batch_size, 5)
+        per_batch = {1: [], all_threads: []}
+        for _ in range(repeats):
+            for threads in per_batch:
+                torch.set_num_threads(threads)
+                per_batch[threads].append(timed(_steps, module, data, batch_size, steps) / steps)
+        torch.set_num_threads(all_threads)
+        one, many = (float(np.median(per_batch[t])) for t in (1, all_threads))
+        auto = max(1, min(all_threads, int(flops // MIN_FLOPS_PER_THREAD)))
+        name = f"{kind} {d} {hidden}"
+        print(
+            f"{name:>28} {batch_size:>5} {flops:>11.3g} {one * 1e3:>7.3f}ms "
+            f"{many * 1e3:>7.3f}ms {many / one:>6.2f} {auto:>5}",
+            flush=True,
+        )
+    return 0
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--quick", action="store_true", help="small shapes, 100,000-row inference")
     parser.add_argument("--no-pyod", action="store_true", help="skip the PyOD column")
+    parser.add_argument("--sweep", action="store_true", help="the thread rule's selection sweep")
     parser.add_argument("--inference-child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.inference_child:
         print(json.dumps(inference_child(*json.loads(args.inference_child))))
         return 0
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; {args.repeats} rounds")
+    if args.sweep:
+        return bench_sweep(args.repeats)
 
     with_pyod = not args.no_pyod
     if with_pyod:
@@ -304,57 +425,39 @@ def main(argv=None):
         except ImportError:
             print("PyOD is not installed (pip install pyod): its column is skipped.")
             with_pyod = False
-    shapes = QUICK_SHAPES if args.quick else SHAPES
+    print("\nTraining: fit time (medians), ratios (medians of the rounds' ratios)")
+    print(TRAINING_HEADER)
+    print("-" * len(TRAINING_HEADER))
+    rows = bench_training(QUICK_CASES if args.quick else CASES, args.repeats, with_pyod)
+    print("\nSearches")
+    speedup = bench_search(args.repeats, args.quick)
+    busy = None
+    if not args.quick:
+        print("\nBusy machine")
+        busy = bench_busy(args.repeats)
     n_inference = 100_000 if args.quick else 1_000_000
-
-    print(
-        f"torch {torch.__version__}, {torch.get_num_threads()} threads; medians of {args.repeats}"
-    )
-    print("\nTraining: fit time")
-    print_training_header(with_pyod)
-    rows = bench_training(shapes, args.repeats, with_pyod)
-
     print(f"\nInference: score_samples on {n_inference:,} x 100 float32")
-    speed = run_child(n_inference, 100, args.repeats, "time")
-    memory = run_child(n_inference, 100, 1, "memory")
-    ratio = speed["skae"] / speed["raw"]
-    print(f"raw forward, 16,384-row batches  {speed['raw']:.3f}s")
-    print(
-        f"raw forward, {speed['batch_size']:,}-row batches   {speed['raw_same_batch']:.3f}s "
-        "(skae's inference batch size)"
-    )
-    print(f"skae score_samples               {speed['skae']:.3f}s")
-    hybrid_ratio = speed["hybrid"] / speed["reconstruction"]
-    print(
-        f"on {min(N_HYBRID, n_inference):,} x 100: hybrid score {speed['hybrid']:.3f}s, "
-        f"reconstruction score {speed['reconstruction']:.3f}s, hybrid/reconstruction "
-        f"{hybrid_ratio:.2f}"
-    )
-    print(
-        f"skae/raw {ratio:.2f}; skae/raw at the same batch size "
-        f"{speed['skae'] / speed['raw_same_batch']:.2f}"
-    )
-    extra_mib = (memory["extra"] - memory["output"]) / 2**20
-    print(
-        f"peak memory added by score_samples: {memory['extra'] / 2**20:.1f} MiB, "
-        f"of which the output is {memory['output'] / 2**20:.1f} MiB; beyond it {extra_mib:.1f} MiB"
-    )
+    inference, extra = bench_inference(n_inference, args.repeats)
 
     missed = []
-    for shape, batch_size, _, medians in rows:
-        if medians["skae"] > TARGET_HAND * medians["best hand"]:
-            missed.append(f"fit {shape} batch {batch_size}: skae/hand above {TARGET_HAND}")
-        if medians["hybrid"] > TARGET_HYBRID_FIT * medians["best hand"]:
-            missed.append(f"fit {shape} batch {batch_size}: hybrid/hand above {TARGET_HYBRID_FIT}")
-        if "pyod" in medians:
+    for variant, shape, batch_size, _, _, ratios in rows:
+        where = f"{variant} {shape} batch {batch_size}"
+        if ratios["hand"] > TARGET_HAND:
+            missed.append(f"{where}: skae/hand above {TARGET_HAND}")
+        if ratios["threads"] > TARGET_THREADS:
+            missed.append(f"{where}: auto threads above {TARGET_THREADS}x the better count")
+        if "pyod" in ratios:
             limit = TARGET_PYOD_256 if batch_size == 256 else TARGET_PYOD
-            if medians["skae"] >= limit * medians["pyod"]:
-                missed.append(f"fit {shape} batch {batch_size}: skae/pyod not below {limit}")
-    if hybrid_ratio > TARGET_HYBRID:
-        missed.append(f"score_samples: hybrid/reconstruction above {TARGET_HYBRID}")
-    if ratio > TARGET_INFERENCE:
-        missed.append(f"score_samples: skae/raw above {TARGET_INFERENCE}")
-    if memory["extra"] - memory["output"] > MEMORY_SLACK:
+            if ratios["pyod"] >= limit:
+                missed.append(f"{where}: skae/pyod not below {limit}")
+    if speedup < TARGET_SEARCH:
+        missed.append(f"searches: n_jobs=2 less than {TARGET_SEARCH}x faster than n_jobs=1")
+    if busy is not None and busy > TARGET_BUSY:
+        missed.append(f"busy machine: getting-started block above {TARGET_BUSY}x its idle time")
+    for threads, ratio in inference.items():
+        if ratio > TARGET_INFERENCE:
+            missed.append(f"score_samples, {threads} thread(s): skae/raw above {TARGET_INFERENCE}")
+    if extra > MEMORY_SLACK:
         missed.append("score_samples: more than 64 MiB beyond the output")
     print()
     for line in missed:

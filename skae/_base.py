@@ -17,6 +17,7 @@ from functools import partial
 from numbers import Integral, Real
 
 import numpy as np
+import torch
 from sklearn.base import (
     BaseEstimator,
     ClassNamePrefixFeaturesOutMixin,
@@ -30,6 +31,7 @@ from ._callbacks import check_callbacks
 from ._explain import feature_contributions
 from ._fitting import FittingMixin
 from ._persistence import PersistenceMixin
+from ._threads import torch_threads
 from ._training import resolve_device
 from ._validation import (
     FLOAT_DTYPES,
@@ -85,6 +87,7 @@ class BaseAutoencoder(
         "verbose": ["verbose"],
         "device": [str],
         "callbacks": [list, None],
+        "n_threads": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
     }
 
     @abstractmethod
@@ -208,16 +211,19 @@ class BaseAutoencoder(
                 columns = getattr(self, "feature_names_in_", None)
             on_nonfinite = partial(check_finite, X, "X", columns)
             on_nonfinite_output = partial(_inference.overflow_error, X, module=net.module_)
-        return _inference.map_batches(
-            net.module_,
-            X,
-            fn,
-            out,
-            batch_size=net.valid_batch_size,
-            device=net.device,
-            on_nonfinite=on_nonfinite,
-            on_nonfinite_output=on_nonfinite_output,
-        )
+        rows = -(-min(len(X), net.valid_batch_size) // _inference.PAD_ROWS) * _inference.PAD_ROWS
+        sample = torch.zeros((1, self.n_features_in_))
+        with torch_threads(net.threads(self.n_threads, rows, sample)):
+            return _inference.map_batches(
+                net.module_,
+                X,
+                fn,
+                out,
+                batch_size=net.valid_batch_size,
+                device=net.device,
+                on_nonfinite=on_nonfinite,
+                on_nonfinite_output=on_nonfinite_output,
+            )
 
     def _score_samples(self, X, check_finite_rows=False, hybrid=None):
         if hybrid is None:

@@ -222,15 +222,19 @@ class KLWarmup(Callback):
         world = 1 if net.shard_ is None else net.shard_[1]
         self.n_batches_ = max(1, -(-len(X.train) // (net.batch_size * world)))
 
+    def on_epoch_begin(self, net, **kwargs):
+        # the epochs of the net's history before this one, and a count of this one's batches
+        self._epochs_done = len(net.history) - 1
+        self._batches_done = 0
+
     def on_batch_begin(self, net, batch=None, training=False, **kwargs):
         if not training:
             return
         weight = self.beta
         if self.n_epochs > 0:
-            epochs_done = len(net.history) - 1
-            batches_done = len(net.history[-1]["batches"]) - 1
-            progress = (epochs_done + batches_done / self.n_batches_) / self.n_epochs
+            progress = (self._epochs_done + self._batches_done / self.n_batches_) / self.n_epochs
             weight = self.beta * min(1.0, progress)
+        self._batches_done += 1
         net.criterion_.kl_weight = weight
 
 

@@ -110,6 +110,7 @@ class ConvAutoencoder(ImageLayoutMixin, DenoisingMixin, BaseAutoencoder):
         random_state=None,
         verbose=0,
         device="cpu",
+        n_threads="auto",
         callbacks=None,
     ):
         self._store_params(locals())

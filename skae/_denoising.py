@@ -89,6 +89,7 @@ class DenoisingAutoencoder(DenoisingMixin, DenseNetworkMixin, BaseAutoencoder):
         random_state=None,
         verbose=0,
         device="cpu",
+        n_threads="auto",
         callbacks=None,
     ):
         self._store_params(locals())

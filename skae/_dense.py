@@ -112,6 +112,7 @@ class Autoencoder(DenseNetworkMixin, BaseAutoencoder):
         random_state=None,
         verbose=0,
         device="cpu",
+        n_threads="auto",
         callbacks=None,
     ):
         self._store_params(locals())

@@ -135,6 +135,19 @@ DOCS = {
         ``set_output``), whatever the device and whatever the input (numpy,
         pandas, polars or a torch tensor on any device).
 
+    n_threads : "auto" or int, default="auto"
+        CPU threads torch computes with during this estimator's training and
+        inference (its intra-op threads, ``torch.set_num_threads``), not
+        processes: scikit-learn's ``n_jobs`` of a search runs processes,
+        each with its share of the cores. ``"auto"`` uses one thread when a
+        batch is too little work to share (small dense networks, a few
+        samples) and otherwise torch's current setting; it never uses more
+        threads than that setting, so that searches with ``n_jobs`` do not
+        oversubscribe the cores. An int is used as it is. The caller's
+        setting is put back when each call returns. Convolutions may
+        round the last bits differently on different thread counts; dense
+        networks give the same bits. Ignored on GPUs.
+
     callbacks : list of skorch callbacks or None, default=None
         Extra `skorch callbacks
         <https://skorch.readthedocs.io/en/stable/callbacks.html>`_ (instances

@@ -223,6 +223,7 @@ class FittingMixin:
             verbose=self.verbose,
             callbacks=self.callbacks,
             extra_callbacks=self._extra_callbacks(),
+            n_threads=self.n_threads,
             corruption=self._make_corruption(train_rows),
         )
 

@@ -19,16 +19,18 @@ Adam runs its fused kernel rather than PyTorch's default per-tensor loop (see
 """
 
 import copy
+import warnings
 
 import numpy as np
 import torch
 from skorch import NeuralNet
-from skorch.dataset import unpack_data
+from skorch.callbacks import Callback
 from skorch.history import History
-from skorch.utils import to_tensor
+from skorch.utils import TeeGenerator, to_tensor
 
 from ._batches import TensorBatches, TensorDataset
 from ._distributed import average_gradients
+from ._threads import count_flops, threads_for
 
 __all__ = ["AutoencoderNet"]
 
@@ -75,6 +77,9 @@ class AutoencoderNet(NeuralNet):
         corrupted.
     valid_batch_size : int, default=4096
         Rows per batch when computing the validation loss.
+    weight_decay : float, default=0.0
+        Adam's L2 term, added to the gradients of the weights (the
+        parameters not named ``bias``) before each step.
     **kwargs
         Passed to :class:`skorch.NeuralNet`.
     """
@@ -88,6 +93,7 @@ class AutoencoderNet(NeuralNet):
         noise_seed=0,
         corruption=None,
         valid_batch_size=4096,
+        weight_decay=0.0,
         **kwargs,
     ):
         super().__init__(module, criterion, **kwargs)
@@ -95,6 +101,7 @@ class AutoencoderNet(NeuralNet):
         self.noise_seed = noise_seed
         self.corruption = corruption
         self.valid_batch_size = valid_batch_size
+        self.weight_decay = weight_decay
         # the callbacks that are the user's; skae's and skorch's own are rebuilt, not saved
         self.user_callbacks_ = []
 
@@ -119,20 +126,89 @@ class AutoencoderNet(NeuralNet):
         self.generator_ = torch.Generator().manual_seed(self.shuffle_seed)
         # noise is drawn where the batch lives, so this generator follows the device
         self.noise_generator_ = torch.Generator(device=self.device).manual_seed(self.noise_seed)
+        self.sample_flops_ = None
+        self.penalized_ = [
+            p for name, p in self.module_.named_parameters() if not name.endswith("bias")
+        ]
         return self
 
+    def sample_flops(self, sample):
+        """Forward FLOPs of one sample (``sample``: one row of the data), counted once."""
+        if getattr(self, "sample_flops_", None) is None:
+            self.sample_flops_ = count_flops(self.module_, sample.to(self.device))
+        return self.sample_flops_
+
+    def threads(self, n_threads, n_rows, sample):
+        """The CPU thread count for batches of ``n_rows`` samples like ``sample``."""
+        if torch.device(self.device).type != "cpu":
+            return torch.get_num_threads()
+        return threads_for(n_threads, n_rows * self.sample_flops(sample))
+
+    def _hooks(self, name):
+        """The callbacks' ``name`` methods that do something.
+
+        skorch calls every callback's hook on every batch; most are the
+        base class' no-op, and calling them cost about a tenth of a small
+        network's step.
+        """
+        base = getattr(Callback, name)
+        return [
+            getattr(cb, name)
+            for _, cb in self.callbacks_
+            if getattr(type(cb), name, base) is not base
+        ]
+
+    def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
+        # skorch's loop and history rows, calling only the batch hooks that do something
+        if iterator is None:
+            return
+        begin, end = self._hooks("on_batch_begin"), self._hooks("on_batch_end")
+        self.grad_hooks_ = self._hooks("on_grad_computed")
+        loss_key, size_key = prefix + "_loss", prefix + "_batch_size"
+        rows = self.history[-1]["batches"]
+        count = 0
+        for batch in iterator:
+            # what NeuralNet.on_batch_begin does: a new history row for the batch
+            rows.append({})
+            for hook in begin:
+                hook(self, batch=batch, training=training)
+            step = step_fn(batch, **fit_params)
+            rows[-1][loss_key] = step["loss"].item()
+            rows[-1][size_key] = len(batch[0])
+            for hook in end:
+                hook(self, batch=batch, training=training, **step)
+            count += 1
+        self.history.record(prefix + "_batch_count", count)
+
+    def train_step(self, batch, **fit_params):
+        # skorch's step without the optimizer closure (Adam calls it once) and
+        # with ``on_grad_computed`` only when a callback listens to it
+        self.optimizer_.zero_grad()
+        step = self.train_step_single(batch, **fit_params)
+        if getattr(self, "grad_hooks_", True):
+            self.notify(
+                "on_grad_computed",
+                named_parameters=TeeGenerator(self.get_all_learnable_params()),
+                batch=batch,
+                training=True,
+            )
+        if self.weight_decay:
+            # Adam's L2 term on the weights only, so that one param group (one
+            # fused kernel) updates them all
+            decayed = [p for p in self.penalized_ if p.grad is not None]
+            torch._foreach_add_([p.grad for p in decayed], decayed, alpha=self.weight_decay)
+        self.optimizer_.step()
+        return step
+
     def train_step_single(self, batch, **fit_params):
-        if self.corruption is None:
-            step = super().train_step_single(batch, **fit_params)
-        else:
-            self._set_training(True)
-            Xi, _ = unpack_data(batch)
-            # on the net's device, where the noise generator draws
-            Xi = to_tensor(Xi, self.device)
-            y_pred = self.infer(self.corruption(Xi, self.noise_generator_), **fit_params)
-            loss = self.get_loss(y_pred, None, X=Xi, training=True)
-            loss.backward()
-            step = {"loss": loss, "y_pred": y_pred}
+        self._set_training(True)
+        # on the net's device, where the noise generator draws
+        Xi = batch[0].to(self.device)
+        inputs = Xi if self.corruption is None else self.corruption(Xi, self.noise_generator_)
+        y_pred = self.module_(inputs, **fit_params)
+        loss = self.criterion_(y_pred, Xi, module=self.module_)
+        loss.backward()
+        step = {"loss": loss, "y_pred": y_pred}
         if self.shard_ is not None:
             step["loss"] = average_gradients(self.module_, step["loss"], self.shard_[1])
         return step
@@ -227,7 +303,18 @@ class AutoencoderNet(NeuralNet):
     def load_plain_state(self, state):
         """Load what :meth:`plain_state` saved into this freshly initialised net."""
         self.module_.load_state_dict(_to_tensors(state["module"]))
-        self.optimizer_.load_state_dict(_to_tensors(state["optimizer"]))
+        optimizer = state["optimizer"]
+        if len(optimizer["param_groups"]) == len(self.optimizer_.param_groups):
+            self.optimizer_.load_state_dict(_to_tensors(optimizer))
+        else:
+            # saved by an earlier skae, whose Adam kept the biases in a group of their own,
+            # in an order that can not be recovered
+            warnings.warn(
+                "This model was saved by an earlier version of skae: its weights are "
+                "loaded, and Adam's running averages start afresh if it trains further.",
+                UserWarning,
+                stacklevel=4,
+            )
         self.history = History(state["history"])
         self.batch_size = state["batch_size"]
         self.generator_.set_state(torch.as_tensor(np.array(state["generator"])))

@@ -108,6 +108,7 @@ class SparseAutoencoder(DenseNetworkMixin, BaseAutoencoder):
         random_state=None,
         verbose=0,
         device="cpu",
+        n_threads="auto",
         callbacks=None,
     ):
         self._store_params(locals())

@@ -18,6 +18,7 @@ from sklearn.utils import check_random_state
 from ._callbacks import make_callbacks
 from ._distributed import broadcast_seeds, distributed_world
 from ._net import AutoencoderNet
+from ._threads import torch_threads
 
 __all__ = [
     "SEEDS",
@@ -118,6 +119,8 @@ class TrainingConfig(NamedTuple):
     extra_callbacks: list = []
     """A variant's own ``(name, callback)`` pairs, run before the others."""
     corruption: Callable | None = None
+    n_threads: object = "auto"
+    """``"auto"`` or an int: see :func:`skae._threads.threads_for`."""
 
 
 class TrainingOutcome(NamedTuple):
@@ -149,7 +152,6 @@ def new_net(
         optimizer=torch.optim.Adam,
         lr=learning_rate,
         optimizer__fused=True,
-        optimizer__param_groups=[("*.bias", {"penalized": False})],
         train_split=None,
         device=device,
         shuffle_seed=int(shuffle_seed),
@@ -191,10 +193,11 @@ def train(net, data, config):
     set_callbacks(net, [*config.extra_callbacks, *internal], copy.deepcopy(config.callbacks))
     for group in net.optimizer_.param_groups:
         group["lr"] = config.learning_rate
-        # scikit-learn's MLP adds alpha * W / batch_size to the gradient
-        penalized = group.get("penalized", True)
-        group["weight_decay"] = config.alpha / net.batch_size if penalized else 0.0
-    net.partial_fit(data, epochs=config.epochs)
+    # scikit-learn's MLP adds alpha * W / batch_size to the weights' gradients
+    net.weight_decay = config.alpha / net.batch_size
+    threads = net.threads(config.n_threads, net.batch_size, data.train[:1])
+    with torch_threads(threads):
+        net.partial_fit(data, epochs=config.epochs)
     return TrainingOutcome(
         epochs=config.epochs,
         epochs_completed=guard.epochs_completed_,

@@ -168,6 +168,7 @@ class VariationalAutoencoder(ImageLayoutMixin, BaseAutoencoder):
         random_state=None,
         verbose=0,
         device="cpu",
+        n_threads="auto",
         callbacks=None,
     ):
         self._store_params(locals())
