@@ -157,15 +157,14 @@ def skae_estimator(variant, batch_size, epochs, seed=0, **params):
         alpha=WEIGHT_DECAY * batch_size,  # MLP's scaling: Adam's weight decay is alpha / batch_size
         tol=0.0,
         random_state=seed,
-        **params,
     )
     if variant == "conv":
-        return ConvAutoencoder(CONV_CODE, filters=(32, 64), **common)
+        return ConvAutoencoder(CONV_CODE, filters=(32, 64), **common, **params)
     if variant == "vae":
         return VariationalAutoencoder(
-            CODE, hidden_layer_sizes=(HIDDEN,), n_elbo_samples=ELBO_DRAWS, **common
+            CODE, hidden_layer_sizes=(HIDDEN,), n_elbo_samples=ELBO_DRAWS, **common, **params
         )
-    dense = dict(hidden_layer_sizes=(HIDDEN,), outlier_score="reconstruction", **common)
+    dense = {"hidden_layer_sizes": (HIDDEN,), "outlier_score": "reconstruction", **common, **params}
     if variant == "sparse":
         return SparseAutoencoder(CODE, sparsity="l1", sparsity_weight=SPARSITY_WEIGHT, **dense)
     if variant == "denoising":

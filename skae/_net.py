@@ -29,6 +29,7 @@ from skorch.history import History
 from skorch.utils import TeeGenerator, to_tensor
 
 from ._batches import TensorBatches, TensorDataset
+from ._callbacks import default_callbacks
 from ._distributed import average_gradients
 from ._threads import count_flops, threads_for
 
@@ -119,6 +120,9 @@ class AutoencoderNet(NeuralNet):
             new.history = History(list(history))
         return new
 
+    def get_default_callbacks(self):
+        return default_callbacks(self.verbose)
+
     def initialize(self):
         super().initialize()
         # set for each training call by the training layer (see data_parallel)
@@ -127,9 +131,9 @@ class AutoencoderNet(NeuralNet):
         # noise is drawn where the batch lives, so this generator follows the device
         self.noise_generator_ = torch.Generator(device=self.device).manual_seed(self.noise_seed)
         self.sample_flops_ = None
-        self.penalized_ = [
-            p for name, p in self.module_.named_parameters() if not name.endswith("bias")
-        ]
+        named = list(self.module_.named_parameters())
+        self.penalized_ = [p for name, p in named if not name.endswith("bias")]
+        self.unpenalized_ = [p for name, p in named if name.endswith("bias")]
         return self
 
     def sample_flops(self, sample):
@@ -181,24 +185,48 @@ class AutoencoderNet(NeuralNet):
         self.history.record(prefix + "_batch_count", count)
 
     def train_step(self, batch, **fit_params):
-        # skorch's step without the optimizer closure (Adam calls it once) and
-        # with ``on_grad_computed`` only when a callback listens to it
-        self.optimizer_.zero_grad()
+        # skorch's step without the optimizer closure (Adam calls it once), with
+        # ``on_grad_computed`` only when a callback listens to it, and with Adam's L2
+        # term on the weights only, so that one param group (one fused kernel)
+        # updates them all
+        listened = getattr(self, "grad_hooks_", True)
+        if listened:
+            self.optimizer_.zero_grad()
+        else:
+            self._start_gradients()
         step = self.train_step_single(batch, **fit_params)
-        if getattr(self, "grad_hooks_", True):
+        if listened:
             self.notify(
                 "on_grad_computed",
                 named_parameters=TeeGenerator(self.get_all_learnable_params()),
                 batch=batch,
                 training=True,
             )
-        if self.weight_decay:
-            # Adam's L2 term on the weights only, so that one param group (one
-            # fused kernel) updates them all
-            decayed = [p for p in self.penalized_ if p.grad is not None]
-            torch._foreach_add_([p.grad for p in decayed], decayed, alpha=self.weight_decay)
+            if self.weight_decay:
+                decayed = [p for p in self.penalized_ if p.grad is not None]
+                with torch.no_grad():
+                    torch._foreach_add_([p.grad for p in decayed], decayed, alpha=self.weight_decay)
         self.optimizer_.step()
         return step
+
+    @torch.no_grad()
+    def _start_gradients(self):
+        """Start every gradient at its L2 term (``weight_decay`` times the weight, none for biases).
+
+        The backward pass then adds the loss's gradient to it, which gives
+        Adam's ``grad + weight_decay * weight`` in place of ``zero_grad`` and
+        a separate addition: one operation for all the weights.
+        """
+        for p in self.unpenalized_:
+            p.grad = None
+        if self.weight_decay:
+            for p, start in zip(
+                self.penalized_, torch._foreach_mul(self.penalized_, self.weight_decay)
+            ):
+                p.grad = start
+        else:
+            for p in self.penalized_:
+                p.grad = None
 
     def train_step_single(self, batch, **fit_params):
         self._set_training(True)
@@ -216,6 +244,8 @@ class AutoencoderNet(NeuralNet):
     def _set_training(self, training=True):
         # skorch calls this before every batch; ``Module.train`` walks the whole
         # module tree, so only switch the modules whose mode actually changes.
+        if self.module_.training == training and self.criterion_.training == training:
+            return
         for name in self._modules + self._criteria:
             module = getattr(self, name + "_")
             if isinstance(module, torch.nn.Module) and module.training != training:

@@ -20,7 +20,6 @@ from contextlib import contextmanager
 from numbers import Integral
 
 import torch
-from torch.utils.flop_counter import FlopCounterMode
 
 __all__ = ["MIN_FLOPS_PER_THREAD", "count_flops", "threads_for", "torch_threads"]
 
@@ -34,21 +33,50 @@ one thread as on two (dense networks), batches of 1.4e7 and more faster on two
 """
 
 
-def count_flops(module, sample):
-    """Floating-point operations of encoding and decoding ``sample`` (one sample), counted by torch.
+def _layer_flops(layer, inputs, output):
+    """Multiply-adds (times two) of one linear or convolutional layer's forward pass."""
+    if isinstance(layer, torch.nn.Linear):
+        return 2 * output.numel() * layer.in_features
+    if isinstance(layer, torch.nn.modules.conv._ConvNd):
+        per_output = layer.in_channels // layer.groups * math.prod(layer.kernel_size)
+        if layer.transposed:
+            # each input position meets every weight once
+            return 2 * inputs[0].numel() // layer.in_channels * layer.weight.numel()
+        return 2 * output.numel() * per_output
+    return 0
 
-    Runs in evaluation mode without gradients, so that nothing the module
-    holds (running statistics, a random generator) changes; the module's
-    mode is put back.
+
+def count_flops(module, sample):
+    """Floating-point operations of encoding and decoding ``sample`` (one sample).
+
+    Counts the multiply-adds of the linear and convolutional layers (the
+    rest of a network's work is small beside them) with forward hooks,
+    which costs a fraction of a millisecond where ``torch.utils.flop_counter``
+    took about three. Runs in evaluation mode without gradients, so that
+    nothing the module holds (running statistics, a random generator)
+    changes; the module's mode is put back.
     """
+    total = [0]
+
+    def hook(layer, inputs, output):
+        total[0] += _layer_flops(layer, inputs, output)
+
+    layers = [
+        m
+        for m in module.modules()
+        if isinstance(m, (torch.nn.Linear, torch.nn.modules.conv._ConvNd))
+    ]
+    handles = [layer.register_forward_hook(hook) for layer in layers]
     training = module.training
     module.eval()
     try:
-        with FlopCounterMode(display=False) as counter, torch.no_grad():
+        with torch.no_grad():
             module.decode(module.encode(sample))
     finally:
         module.train(training)
-    return counter.get_total_flops()
+        for handle in handles:
+            handle.remove()
+    return total[0]
 
 
 def threads_for(n_threads, flops_per_batch):

@@ -578,3 +578,25 @@ def test_verbose_prints_skorchs_table(blobs, capsys):
 def test_unfitted_use_raises_not_fitted(method, blobs):
     with pytest.raises(NotFittedError, match="not fitted yet"):
         getattr(Autoencoder(), method)(blobs)
+
+
+def test_the_epoch_loss_is_the_batch_size_weighted_mean_of_the_batch_losses(blobs):
+    ae = Autoencoder(2, batch_size=50, max_iter=3, tol=0.0, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ae.fit(blobs)
+    for epoch in ae.net_.history:
+        losses = [row["train_loss"] for row in epoch["batches"]]
+        sizes = [row["train_batch_size"] for row in epoch["batches"]]
+        assert sizes == [50, 50, 20]
+        assert epoch["train_loss"] == pytest.approx(np.average(losses, weights=sizes), rel=1e-12)
+    assert ae.loss_curve_ == [epoch["train_loss"] for epoch in ae.net_.history]
+
+
+def test_the_table_of_losses_is_built_only_when_printed(blobs, capsys):
+    quiet = Autoencoder(2, **FAST).fit(blobs)
+    assert "print_log" not in dict(quiet.net_.callbacks_)
+    assert capsys.readouterr().out == ""
+    loud = Autoencoder(2, verbose=1, **FAST).fit(blobs)
+    assert "print_log" in dict(loud.net_.callbacks_)
+    assert "train_loss" in capsys.readouterr().out

@@ -10,9 +10,15 @@ import torch
 from sklearn.model_selection import cross_validate
 from sklearn.utils._param_validation import InvalidParameterError
 from skorch.callbacks import Callback
+from torch.utils.flop_counter import FlopCounterMode
 
 from skae import Autoencoder, ConvAutoencoder
-from skae._threads import MIN_FLOPS_PER_THREAD, threads_for, torch_threads
+from skae._threads import MIN_FLOPS_PER_THREAD, count_flops, threads_for, torch_threads
+from skae.networks import (
+    ConvAutoencoderNetwork,
+    DenseAutoencoderNetwork,
+    VariationalAutoencoderNetwork,
+)
 
 
 class _ThreadRecorder(Callback):
@@ -161,3 +167,24 @@ def test_parallel_jobs_share_the_cores():
     )
     expected = min(max(1, joblib.cpu_count() // 2), int(flops // MIN_FLOPS_PER_THREAD))
     assert [_recorded_threads(ae) for ae in result["estimator"]] == [expected, expected]
+
+
+@pytest.mark.parametrize(
+    "network, n_features",
+    [
+        (lambda: DenseAutoencoderNetwork(20, 8, (64, 32), "relu"), 20),
+        (lambda: ConvAutoencoderNetwork((1, 28, 28), 32, (32, 64), 3, "relu"), 784),
+        (lambda: ConvAutoencoderNetwork((3, 16, 16), 8, (8,), 5, "relu"), 768),
+        (
+            lambda: VariationalAutoencoderNetwork.convolutional((1, 28, 28), 4, (8, 16), 3, "relu"),
+            784,
+        ),
+    ],
+)
+def test_flops_are_counted_as_torchs_flop_counter_counts_them(network, n_features):
+    module, sample = network(), torch.zeros(1, n_features)
+    with FlopCounterMode(display=False) as counter, torch.no_grad():
+        module.decode(module.encode(sample))
+    module.train()
+    assert count_flops(module, sample) == counter.get_total_flops() > 0
+    assert module.training
