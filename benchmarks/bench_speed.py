@@ -8,16 +8,18 @@ round after round:
   same network, loss and noise, fused Adam, batches sliced from one tensor,
   the one no-grad scoring pass a detector needs) on torch's threads and on
   one thread;
-* ``skae``: the skae estimator doing the same work, with its defaults'
-  thread choice (``n_threads="auto"``); ``skae1`` and ``skaeN`` the same
-  with ``n_threads=1`` and with all of torch's threads: the thread sweep;
+* ``skae1`` and ``skaeN``: the skae estimator doing the same work with
+  ``n_threads=1`` and with all of torch's threads (the thread sweep); the
+  default, ``n_threads="auto"``, is whichever of the two it picks for the
+  row's batches (column ``auto``), and the ``skae`` ratios are its;
 * ``pyod``: PyOD's ``AutoEncoder`` with the same network and settings
   (dense rows only; skipped with a message when PyOD is not installed).
 
-Each round's ratios are taken against the faster of ``hand`` and ``hand1``
-(the loop at its better thread count) and against the faster of ``skae1``
-and ``skaeN``; the medians of the rounds' ratios are printed beside the
-median times.
+Each round runs the contenders in another order (so that none always runs
+first), and its ratios are taken against the faster of ``hand`` and
+``hand1`` (the loop at its better thread count) and against the faster of
+``skae1`` and ``skaeN``; the medians of the rounds' ratios are printed
+beside the median times.
 
 Searches: ``GridSearchCV`` over 24 fits of about a second each with
 ``n_jobs=1`` and ``n_jobs=2``. Busy machine: the "Inside a pipeline" block of
@@ -130,7 +132,6 @@ def contenders(variant, with_pyod):
     fits = {
         "hand": lambda X, b, e, s: hand_fit(variant, X, b, e, s),
         "hand1": lambda X, b, e, s: hand_fit_one_thread(variant, X, b, e, s),
-        "skae": lambda X, b, e, s: skae_fit(variant, X, b, e, s),
         "skae1": lambda X, b, e, s: skae_fit(variant, X, b, e, s, n_threads=1),
         "skaeN": lambda X, b, e, s: skae_fit(variant, X, b, e, s, n_threads=all_threads),
     }
@@ -139,44 +140,58 @@ def contenders(variant, with_pyod):
     return fits
 
 
+def auto_threads(variant, X, batch_size):
+    """The thread count skae's default (``n_threads="auto"``) picks for these batches."""
+    estimator = skae_fit(variant, X[:256], batch_size, 1)
+    return estimator.net_.threads("auto", batch_size, torch.zeros(1, estimator.n_features_in_))
+
+
 def bench_training(cases, repeats, with_pyod):
     rows = []
     for variant, n_samples, n_features, batch_size, epochs in cases:
         X = make_data(variant, n_samples, n_features)
         fits = contenders(variant, with_pyod)
+        auto = auto_threads(variant, X, batch_size)
+        default = {1: "skae1", torch.get_num_threads(): "skaeN"}.get(auto)
+        if default is None:
+            fits["skae"] = lambda X, b, e, s, v=variant: skae_fit(v, X, b, e, s)
+            default = "skae"
         for fit in fits.values():  # warm-up
             fit(X[:256], batch_size, 1, 0)
         times = {name: [] for name in fits}
+        names = list(fits)
         for repeat in range(repeats):
-            for name, fit in fits.items():
-                times[name].append(timed(fit, X, batch_size, epochs, repeat))
+            # each round in another order, so that no contender always runs first
+            shift = repeat % len(names)
+            for name in names[shift:] + names[:shift]:
+                times[name].append(timed(fits[name], X, batch_size, epochs, repeat))
         t = {name: np.array(values) for name, values in times.items()}
         ratios = {
-            "hand": np.median(t["skae"] / np.minimum(t["hand"], t["hand1"])),
-            "threads": np.median(t["skae"] / np.minimum(t["skae1"], t["skaeN"])),
+            "hand": np.median(t[default] / np.minimum(t["hand"], t["hand1"])),
+            "threads": np.median(t[default] / np.minimum(t["skae1"], t["skaeN"])),
         }
         if "pyod" in t:
-            ratios["pyod"] = np.median(t["skae"] / t["pyod"])
+            ratios["pyod"] = np.median(t[default] / t["pyod"])
         shape = f"{n_samples:,} x " + ("1x28x28" if variant == "conv" else f"{n_features}")
         medians = {name: float(np.median(values)) for name, values in t.items()}
-        rows.append((variant, shape, batch_size, epochs, medians, ratios))
+        rows.append((variant, shape, batch_size, epochs, auto, medians, ratios))
         print_training_row(rows[-1])
     return rows
 
 
 TRAINING_HEADER = (
     f"{'variant':>9} {'shape':>17} {'batch':>5} {'epochs':>6} {'hand':>7} {'hand1':>7} "
-    f"{'skae':>7} {'skae1':>7} {'skaeN':>7} {'pyod':>7} {'skae/hand':>9} "
+    f"{'skae1':>7} {'skaeN':>7} {'pyod':>7} {'auto':>4} {'skae/hand':>9} "
     f"{'auto/best':>9} {'skae/pyod':>9}"
 )
 
 
 def print_training_row(row):
-    variant, shape, batch_size, epochs, medians, ratios = row
+    variant, shape, batch_size, epochs, auto, medians, ratios = row
     line = f"{variant:>9} {shape:>17} {batch_size:>5} {epochs:>6}"
-    for name in ("hand", "hand1", "skae", "skae1", "skaeN", "pyod"):
+    for name in ("hand", "hand1", "skae1", "skaeN", "pyod"):
         line += f" {medians[name]:>6.2f}s" if name in medians else f" {'-':>7}"
-    line += f" {ratios['hand']:>9.2f} {ratios['threads']:>9.2f}"
+    line += f" {auto:>4} {ratios['hand']:>9.2f} {ratios['threads']:>9.2f}"
     line += f" {ratios['pyod']:>9.2f}" if "pyod" in ratios else f" {'-':>9}"
     print(line, flush=True)
 
@@ -440,7 +455,7 @@ def main(argv=None):
     inference, extra = bench_inference(n_inference, args.repeats)
 
     missed = []
-    for variant, shape, batch_size, _, _, ratios in rows:
+    for variant, shape, batch_size, _, _, _, ratios in rows:
         where = f"{variant} {shape} batch {batch_size}"
         if ratios["hand"] > TARGET_HAND:
             missed.append(f"{where}: skae/hand above {TARGET_HAND}")

@@ -59,10 +59,12 @@ DOCS = {
         Learning rate of the Adam optimizer.
 
     alpha : float, default=1e-4
-        Strength of the L2 penalty on the weights, as in scikit-learn's MLP:
+        Strength of the L2 penalty, scaled as in scikit-learn's MLP:
         ``alpha / (2 * batch_size) * ||W||^2`` is added to each batch's loss
-        (Adam's ``weight_decay`` is ``alpha / batch_size``). Biases are not
-        penalised.
+        (Adam's ``weight_decay`` is ``alpha / batch_size``). Unlike the MLP's,
+        it applies to the biases too, so that one fused Adam kernel updates
+        every parameter (sparing the biases cost 4-5% of a small network's
+        training step).
 
     tol : float, default=1e-4
         Training stops when the monitored loss has not improved by at least

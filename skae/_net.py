@@ -78,9 +78,6 @@ class AutoencoderNet(NeuralNet):
         corrupted.
     valid_batch_size : int, default=4096
         Rows per batch when computing the validation loss.
-    weight_decay : float, default=0.0
-        Adam's L2 term, added to the gradients of the weights (the
-        parameters not named ``bias``) before each step.
     **kwargs
         Passed to :class:`skorch.NeuralNet`.
     """
@@ -94,7 +91,6 @@ class AutoencoderNet(NeuralNet):
         noise_seed=0,
         corruption=None,
         valid_batch_size=4096,
-        weight_decay=0.0,
         **kwargs,
     ):
         super().__init__(module, criterion, **kwargs)
@@ -102,7 +98,6 @@ class AutoencoderNet(NeuralNet):
         self.noise_seed = noise_seed
         self.corruption = corruption
         self.valid_batch_size = valid_batch_size
-        self.weight_decay = weight_decay
         # the callbacks that are the user's; skae's and skorch's own are rebuilt, not saved
         self.user_callbacks_ = []
 
@@ -131,9 +126,6 @@ class AutoencoderNet(NeuralNet):
         # noise is drawn where the batch lives, so this generator follows the device
         self.noise_generator_ = torch.Generator(device=self.device).manual_seed(self.noise_seed)
         self.sample_flops_ = None
-        named = list(self.module_.named_parameters())
-        self.penalized_ = [p for name, p in named if not name.endswith("bias")]
-        self.unpenalized_ = [p for name, p in named if name.endswith("bias")]
         return self
 
     def sample_flops(self, sample):
@@ -178,55 +170,26 @@ class AutoencoderNet(NeuralNet):
                 hook(self, batch=batch, training=training)
             step = step_fn(batch, **fit_params)
             rows[-1][loss_key] = step["loss"].item()
-            rows[-1][size_key] = len(batch[0])
+            rows[-1][size_key] = batch[0].shape[0]
             for hook in end:
                 hook(self, batch=batch, training=training, **step)
             count += 1
         self.history.record(prefix + "_batch_count", count)
 
     def train_step(self, batch, **fit_params):
-        # skorch's step without the optimizer closure (Adam calls it once), with
-        # ``on_grad_computed`` only when a callback listens to it, and with Adam's L2
-        # term on the weights only, so that one param group (one fused kernel)
-        # updates them all
-        listened = getattr(self, "grad_hooks_", True)
-        if listened:
-            self.optimizer_.zero_grad()
-        else:
-            self._start_gradients()
+        # skorch's step without the optimizer closure (Adam calls it once), and
+        # with ``on_grad_computed`` only when a callback listens to it
+        self.optimizer_.zero_grad()
         step = self.train_step_single(batch, **fit_params)
-        if listened:
+        if getattr(self, "grad_hooks_", True):
             self.notify(
                 "on_grad_computed",
                 named_parameters=TeeGenerator(self.get_all_learnable_params()),
                 batch=batch,
                 training=True,
             )
-            if self.weight_decay:
-                decayed = [p for p in self.penalized_ if p.grad is not None]
-                with torch.no_grad():
-                    torch._foreach_add_([p.grad for p in decayed], decayed, alpha=self.weight_decay)
         self.optimizer_.step()
         return step
-
-    @torch.no_grad()
-    def _start_gradients(self):
-        """Start every gradient at its L2 term (``weight_decay`` times the weight, none for biases).
-
-        The backward pass then adds the loss's gradient to it, which gives
-        Adam's ``grad + weight_decay * weight`` in place of ``zero_grad`` and
-        a separate addition: one operation for all the weights.
-        """
-        for p in self.unpenalized_:
-            p.grad = None
-        if self.weight_decay:
-            for p, start in zip(
-                self.penalized_, torch._foreach_mul(self.penalized_, self.weight_decay)
-            ):
-                p.grad = start
-        else:
-            for p in self.penalized_:
-                p.grad = None
 
     def train_step_single(self, batch, **fit_params):
         self._set_training(True)

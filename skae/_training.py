@@ -193,8 +193,8 @@ def train(net, data, config):
     set_callbacks(net, [*config.extra_callbacks, *internal], copy.deepcopy(config.callbacks))
     for group in net.optimizer_.param_groups:
         group["lr"] = config.learning_rate
-    # scikit-learn's MLP adds alpha * W / batch_size to the weights' gradients
-    net.weight_decay = config.alpha / net.batch_size
+        # scikit-learn's MLP adds alpha * W / batch_size to the gradients
+        group["weight_decay"] = config.alpha / net.batch_size
     threads = net.threads(config.n_threads, net.batch_size, data.train[:1])
     with torch_threads(threads):
         net.partial_fit(data, epochs=config.epochs)

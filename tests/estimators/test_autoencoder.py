@@ -273,9 +273,11 @@ def test_adam_runs_its_fused_kernel_on_one_param_group(blobs):
     ae = Autoencoder(3, **FAST).fit(blobs)
     optimizer = ae.net_.optimizer_
     assert isinstance(optimizer, torch.optim.Adam) and optimizer.defaults["fused"] is True
-    # one group, one kernel per step; the L2 term is added to the weights' gradients
-    assert [group["weight_decay"] for group in optimizer.param_groups] == [0.0]
-    assert ae.net_.weight_decay == pytest.approx(1e-4 / 120)
+    # one group, one kernel per step, the L2 term on every parameter
+    assert [group["weight_decay"] for group in optimizer.param_groups] == [
+        pytest.approx(1e-4 / 120)
+    ]
+    assert len(optimizer.param_groups[0]["params"]) == len(list(ae.net_.module_.parameters()))
 
 
 class _InitialWeights(Callback):
@@ -283,10 +285,9 @@ class _InitialWeights(Callback):
         self.state = {k: v.clone() for k, v in net.module_.state_dict().items()}
 
 
-def test_one_step_is_adam_with_the_biases_unpenalised(blobs):
+def test_one_step_is_fused_adam_with_the_scaled_l2_term(blobs):
     # a large alpha, so that the L2 term decides the direction of Adam's first step
     alpha, X = 50.0, blobs.astype(np.float32)
-    recorder = _InitialWeights()
     ae = Autoencoder(
         3,
         hidden_layer_sizes=(16,),
@@ -295,7 +296,7 @@ def test_one_step_is_adam_with_the_biases_unpenalised(blobs):
         max_iter=1,
         tol=0.0,
         random_state=0,
-        callbacks=[("initial", recorder)],
+        callbacks=[("initial", _InitialWeights())],
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -303,46 +304,31 @@ def test_one_step_is_adam_with_the_biases_unpenalised(blobs):
     initial = dict(ae.net_.callbacks_)["initial"].state
     trained = ae.net_.module_.state_dict()
 
-    def reference_step(penalise_biases):
+    def reference_step(decay):
         module = ae._make_network(X.shape[1])()
         module.load_state_dict(initial)
-        named = list(module.named_parameters())
-        weights = [p for name, p in named if not name.endswith("bias")]
-        biases = [p for name, p in named if name.endswith("bias")]
-        decay = alpha / len(X)
-        optimizer = torch.optim.Adam(
-            [
-                {"params": weights, "weight_decay": decay},
-                {"params": biases, "weight_decay": decay if penalise_biases else 0.0},
-            ],
-            lr=1e-3,
-            fused=True,
-        )
+        optimizer = torch.optim.Adam(module.parameters(), lr=1e-3, weight_decay=decay, fused=True)
         batch = torch.from_numpy(X)
         output, _ = module(batch)
         torch.nn.functional.mse_loss(output, batch).backward()
         optimizer.step()
         return module.state_dict()
 
-    for penalise_biases, should_match in [(False, True), (True, False)]:
-        reference = reference_step(penalise_biases)
-        matches = [
-            torch.allclose(trained[name], reference[name], rtol=0, atol=1e-6)
-            for name in trained
-            if name.endswith("bias")
-        ]
-        assert all(matches) if should_match else not all(matches)
+    reference = reference_step(alpha / len(X))
     for name in trained:
-        if not name.endswith("bias"):
-            torch.testing.assert_close(trained[name], reference[name], rtol=0, atol=1e-6)
+        torch.testing.assert_close(trained[name], reference[name], rtol=0, atol=1e-6)
+    without = reference_step(0.0)
+    assert not all(torch.allclose(trained[n], without[n], atol=1e-6) for n in trained)
 
 
 def test_alpha_is_scaled_by_the_batch_size_like_mlp(blobs):
     # scikit-learn's MLP adds alpha * W / batch_size to the weights' gradient
     ae = Autoencoder(3, alpha=0.3, batch_size=40, **FAST).fit(blobs)
-    assert ae.net_.weight_decay == pytest.approx(0.3 / 40)
+    decays = [g["weight_decay"] for g in ae.net_.optimizer_.param_groups]
+    assert decays == [pytest.approx(0.3 / 40)]
     ae.set_params(warm_start=True, alpha=0.6, batch_size=60).fit(blobs)
-    assert ae.net_.weight_decay == pytest.approx(0.01)
+    decays = [g["weight_decay"] for g in ae.net_.optimizer_.param_groups]
+    assert decays == [pytest.approx(0.01)]
 
 
 # ---------------------------------------------------------------- batches and stopping

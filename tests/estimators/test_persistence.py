@@ -171,3 +171,23 @@ def test_a_tampered_skops_file_is_refused(X, tmp_path):
     sio.dump(model, path)
     with pytest.raises(ValueError, match="saved weights do not fit"):
         sio.load(path, trusted=[Autoencoder])
+
+
+def test_a_model_saved_with_two_adam_groups_loads_its_weights_and_restarts_adam(X):
+    model = Autoencoder(2, max_iter=3, random_state=0).fit(X)
+    state = model.__getstate__()
+    optimizer = state["net_"]["optimizer"]
+    # the layout of skae's earlier files: the biases in a group of their own
+    group = optimizer["param_groups"][0]
+    n_params = len(group["params"])
+    optimizer["param_groups"] = [
+        {**group, "params": list(range(n_params // 2))},
+        {**group, "params": list(range(n_params // 2, n_params))},
+    ]
+    restored = Autoencoder.__new__(Autoencoder)
+    with pytest.warns(UserWarning, match="Adam's running averages start afresh"):
+        restored.__setstate__(state)
+    np.testing.assert_array_equal(restored.transform(X), model.transform(X))
+    assert restored.net_.optimizer_.state_dict()["state"] == {}
+    restored.partial_fit(X)
+    assert np.isfinite(restored.transform(X)).all()

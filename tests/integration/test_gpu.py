@@ -82,3 +82,22 @@ def test_noise_is_drawn_on_the_gpu_from_the_nets_generator(name, noise, X):
         rtol=1e-3,
         atol=1e-4,
     )
+
+
+def test_n_threads_leaves_torchs_setting_alone_on_the_gpu(X):
+    from skorch.callbacks import Callback
+
+    from skae import Autoencoder
+
+    class Recorder(Callback):
+        def on_train_begin(self, net, **kwargs):
+            self.threads = torch.get_num_threads()
+
+    before = torch.get_num_threads()
+    model = Autoencoder(4, max_iter=2, n_threads=1, device="cuda", callbacks=[("rec", Recorder())])
+    model.set_params(random_state=0).fit(X)
+    assert dict(model.net_.callbacks_)["rec"].threads == before
+    # the same training on the GPU as on the CPU
+    cpu = Autoencoder(4, max_iter=2, alpha=10.0, device="cpu", random_state=0).fit(X)
+    gpu = Autoencoder(4, max_iter=2, alpha=10.0, device="cuda", random_state=0).fit(X)
+    np.testing.assert_allclose(gpu.transform(X), cpu.transform(X), atol=1e-4)
