@@ -223,7 +223,7 @@ class DivergenceGuard(Callback):
 
     def on_epoch_end(self, net, **kwargs):
         self.epochs_completed_ += 1
-        reuse = self._pending if self._pending is not None else None
+        reuse = self._pending
         if reuse is None and self._spare:
             reuse = self._spare.pop()
         self._pending = self._copy(net, reuse)

@@ -2,7 +2,7 @@
 
 skorch runs the training loop, the callbacks (printing, early stopping,
 progress bars, checkpoints) and the history. :class:`AutoencoderNet` replaces
-three of its generic parts, which are slow or do not fit autoencoders:
+four of its generic parts, which are slow or do not fit autoencoders:
 
 * the data path: batches are sliced from whole tensors with one seeded
   permutation per epoch (:class:`skae._batches.TensorBatches`) instead of a
@@ -10,12 +10,15 @@ three of its generic parts, which are slow or do not fit autoencoders:
 * the training step: the network may see a corrupted batch (denoising)
   while the loss compares with the clean one, and in data-parallel
   training the gradients are averaged over the processes;
+* the batch loop: the same history rows and hooks as skorch's, but only the
+  callbacks that override a batch hook or ``on_grad_computed`` are called,
+  and Adam steps without a closure;
 * the loss: the criterion is called as ``criterion(output, X, module=...)``,
   so that a penalty may depend on the network itself (a contractive
   autoencoder's Jacobian, say).
 
-Adam runs its fused kernel rather than PyTorch's default per-tensor loop (see
-:func:`skae._training.new_net`).
+Adam runs its fused kernel, on one param group, rather than PyTorch's
+default per-tensor loop (see :func:`skae._training.new_net`).
 """
 
 import copy

@@ -3,7 +3,7 @@
 torch's intra-op thread count (``torch.set_num_threads``) suits large
 operations: a small network's batch is too little work to share, and two
 threads then cost as much as one or more, while a convolutional network's
-batch trains up to 1.5 times as fast on two.
+batch trains up to about 1.6 times as fast on two.
 On a machine busy with other work, threads waiting for a core make the
 difference far larger. skae therefore computes on one thread when a batch
 holds less than :data:`MIN_FLOPS_PER_THREAD` per thread of the caller's
@@ -27,9 +27,12 @@ MIN_FLOPS_PER_THREAD = 5e6
 """Floating-point operations of one forward pass over a batch, per thread, below which
 another thread costs more than it saves.
 
-In the sweep, batches of up to 7e6 forward FLOPs trained as fast or faster on
-one thread as on two (dense networks), batches of 1.4e7 and more faster on two
-(dense and convolutional), by 13-41%.
+In the sweep of ``docs/performance.md``, batches of up to 7.1e6 forward
+FLOPs trained as fast or faster on one thread as on two (dense networks),
+batches of 1.4e7 and more 8-42% faster on two (dense and convolutional). An
+earlier run of the same grid found two threads faster at 7.3e6: the boundary
+lies between 7e6 and 1.4e7, where the two differ by less than this
+machine's noise.
 """
 
 
