@@ -2,7 +2,8 @@
 
 Every estimator is at once a transformer (``fit``, ``partial_fit``,
 ``transform``, ``inverse_transform``) and an outlier detector
-(``score_samples``, ``decision_function``, ``predict``).
+(``score_samples``, ``decision_function``, ``predict``), and accepts missing
+values (NaN). :class:`AutoencoderImputer` fills missing values.
 """
 
 from ._base import BaseAutoencoder
@@ -10,6 +11,7 @@ from ._convolutional import ConvAutoencoder
 from ._denoising import DenoisingAutoencoder
 from ._dense import Autoencoder
 from ._distributed import data_parallel
+from ._imputer import AutoencoderImputer
 from ._sparse import SparseAutoencoder
 from ._streaming import fit_stream
 from ._variational import VariationalAutoencoder
@@ -18,6 +20,7 @@ __version__ = "0.1.0.dev0"
 
 __all__ = [
     "Autoencoder",
+    "AutoencoderImputer",
     "BaseAutoencoder",
     "ConvAutoencoder",
     "DenoisingAutoencoder",

@@ -45,6 +45,7 @@ from ._validation import (
     check_array,
     check_finite,
     check_is_fitted,
+    check_missing,
     check_X,
     output_container,
 )
@@ -133,9 +134,13 @@ class BaseAutoencoder(
         """``(name, callback)`` pairs a variant trains with, before skae's others."""
         return []
 
-    def _score_batch(self, module, X):
-        """Per-sample scores of a batch, higher for more normal samples."""
-        return -_inference.mean_squared_errors(module, X)
+    def _score_batch(self, module, X, fill=None):
+        """Per-sample scores of a batch, higher for more normal samples.
+
+        ``X`` may hold NaN at missing entries; ``fill`` is then the tensor of
+        ``fill_values_`` (see :func:`skae._inference.fill_missing`).
+        """
+        return -_inference.mean_squared_errors(module, X, fill)
 
     def _outlier_score_kind(self):
         """``"reconstruction"`` (:meth:`_score_batch`) or ``"hybrid"``."""
@@ -196,20 +201,49 @@ class BaseAutoencoder(
         X, sample_shape = self._to_rows(as_array_input(X), reset=reset)
         return check_X(self, X, reset=reset, ensure_finite=ensure_finite), sample_shape
 
-    def _map(self, X, fn, shape, check_finite_rows=False, columns="features", net=None, dtype=None):
+    def _fill(self, device):
+        """``fill_values_`` as a float32 tensor on ``device`` (None: fitted by an earlier skae)."""
+        values = getattr(self, "fill_values_", None)
+        return (
+            None if values is None else torch.as_tensor(values, dtype=torch.float32, device=device)
+        )
+
+    def _map(
+        self,
+        X,
+        fn,
+        shape,
+        check_finite_rows=False,
+        columns="features",
+        net=None,
+        dtype=None,
+        missing=True,
+    ):
         """Run ``fn(module, Xb)`` over batches of ``X`` into a new array (see ``map_batches``).
 
-        With ``check_finite_rows``, each batch is checked for NaN and infinity
-        while it is in the cache, which costs less than a separate pass over
-        a large ``X``.
+        With ``missing`` (rows of the input space), ``X`` may hold NaN at
+        missing entries and ``fn`` is called as ``fn(module, Xb,
+        fill=fill)``, ``fill`` being :meth:`_fill`'s tensor. With
+        ``check_finite_rows``, each batch is checked for infinity (and for
+        rows with nothing observed; for any NaN without ``missing``) while it
+        is in the cache, which costs less than a separate pass over a large
+        ``X``.
         """
         net = self.net_ if net is None else net
         out = np.empty((len(X), *shape), dtype=X.dtype if dtype is None else dtype)
+        fill = self._fill(net.device) if missing else None
+        if fill is not None:
+            fn = partial(fn, fill=fill)
         on_nonfinite = on_nonfinite_output = None
         if check_finite_rows:
             if isinstance(columns, str):
                 columns = getattr(self, "feature_names_in_", None)
-            on_nonfinite = partial(check_finite, X, "X", columns)
+
+            def on_nonfinite(start, stop):
+                if fill is None:
+                    check_finite(X, "X", columns)
+                check_missing(X[start:stop], "X", columns, first_row=start)
+
             on_nonfinite_output = partial(_inference.overflow_error, X, module=net.module_)
         rows = -(-min(len(X), net.valid_batch_size) // _inference.PAD_ROWS) * _inference.PAD_ROWS
         sample = torch.zeros((1, self.n_features_in_))
@@ -277,7 +311,12 @@ class BaseAutoencoder(
                 f"of n_components_={self.n_components_} columns."
             )
         decoded = self._map(
-            Z, _inference.decode, (self.n_features_in_,), check_finite_rows=True, columns=None
+            Z,
+            _inference.decode,
+            (self.n_features_in_,),
+            check_finite_rows=True,
+            columns=None,
+            missing=False,
         )
         return self._from_rows(decoded, self._fitted_layout())
 
@@ -314,6 +353,8 @@ class BaseAutoencoder(
             features of each sample, shape ``(n_samples,)``; with
             ``per_feature=True``, the squared error of each feature, shape
             ``(n_samples, n_features)``, whose row means are the former.
+            A missing entry (NaN in ``X``) has the error NaN, and a sample's
+            mean runs over its observed features only.
             When ``X`` is a pandas DataFrame, a Series (or a DataFrame with
             ``X``'s column names) sharing ``X``'s index; when it is a polars
             DataFrame, a polars Series (or DataFrame).
@@ -325,6 +366,8 @@ class BaseAutoencoder(
             fn, shape = _inference.mean_squared_errors, ()
         errors = self._map(Xv, fn, shape, check_finite_rows=True)
         if per_feature:
+            # a missing entry has no error
+            errors[np.isnan(Xv)] = np.nan
             errors = self._from_rows(errors, sample_shape)
         if _is_polars(X):
             import polars as pl
@@ -439,6 +482,8 @@ class BaseAutoencoder(
             return -self._score_samples(rows, check_finite_rows=True)
 
         contributions = feature_contributions(anomaly_score, Xv, reconstruction)
+        # a missing entry contributes nothing that could be told apart: NaN, as its error
+        contributions[np.isnan(Xv)] = np.nan
         if sample_shape is not None:
             return self._from_rows(contributions, sample_shape)
         columns = X.columns if _is_dataframe(X) else getattr(self, "feature_names_in_", None)
@@ -488,4 +533,6 @@ class BaseAutoencoder(
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        # NaN marks a missing entry, left out of the loss and the scores
+        tags.input_tags.allow_nan = True
         return tags

@@ -183,6 +183,10 @@ DOCS = {
     outlier_score_ : {"hybrid", "reconstruction"}
         What :meth:`score_samples` measures, as chosen at fit time.
 
+    fill_values_ : ndarray of shape (n_features_in_,)
+        The value a missing entry (NaN) takes in the network's input: each
+        feature's mean over the observed values of the first training data.
+
     net_ : skorch.NeuralNet
         The fitted skorch net; the torch module is ``net_.module_`` and the
         training history ``net_.history``.

@@ -11,6 +11,7 @@ after complete epochs keeps the weights reached, with a warning.
 
 import contextlib
 import copy
+import inspect
 import math
 import warnings
 from functools import partial
@@ -46,6 +47,14 @@ def unchanged_on_error(estimator):
         raise
 
 
+def _has_missing(X):
+    """Whether the validated rows ``X`` hold NaN (missing entries)."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        if np.isfinite(X.sum()):
+            return False
+    return bool(np.isnan(X).any())  # else a sum of finite values that overflowed
+
+
 def _float32_rows(X):
     """The validated rows as one float32 tensor, converted once (shared with numpy if they are)."""
     return torch.from_numpy(np.require(X, dtype=np.float32, requirements=["C", "W"]))
@@ -67,7 +76,8 @@ class FittingMixin:
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            Training data: a numeric array or DataFrame without missing values.
+            Training data: a numeric array or DataFrame. Missing entries
+            (NaN) are left out of the loss; see the class's Notes.
         y : None
             Ignored; present so that the estimator fits in a Pipeline
             followed by a supervised step.
@@ -113,16 +123,21 @@ class FittingMixin:
         with unchanged_on_error(self):
             self._check_params()
             X, sample_shape = self._validated_rows(X, reset=not continuing)
-            low, high = self._check_range(X, holdout)
+            has_missing = _has_missing(X)
+            low, high = self._check_range(X, holdout, has_missing)
             if not continuing:
                 self._resolve_settings(X, sample_shape, low >= 0 and high <= 1)
+                self.fill_values_ = (np.nanmean if has_missing else np.mean)(X, axis=0)
                 self._seeds = draw_seeds(self.random_state)
             self._check_loss_range(low, high)
+            if has_missing:
+                self._check_criterion_takes_missing()
             rows = _float32_rows(X)
             data = self._fit_data(rows, holdout)
             net = self._copy_net() if continuing else self._build_net()
             history_start = len(net.history)
-            outcome = train(net, data, self._training_config(partial, data.train))
+            config = self._training_config(partial, data.train, has_missing)
+            outcome = train(net, data, config)
             if outcome.interrupted and outcome.epochs_completed == 0:
                 raise KeyboardInterrupt
             if outcome.diverged and not continuing and outcome.epochs_confirmed == 0:
@@ -148,8 +163,20 @@ class FittingMixin:
             self._commit(net, calibration, history_start)
         return self
 
-    def _check_range(self, X, holdout):
-        low, high = X.min(), X.max()
+    def _check_criterion_takes_missing(self):
+        """A ``ValueError`` if the variant's criterion can not leave missing entries out."""
+        criterion = self._make_criterion()
+        if "observed" not in inspect.signature(criterion.forward).parameters:
+            raise ValueError(
+                f"X has missing values (NaN), but the criterion of {type(self).__name__}, "
+                f"{type(criterion).__name__}, takes no 'observed' mask to leave them out "
+                "of its loss: give its forward an observed=None parameter (see "
+                "skae.losses), or impute X first."
+            )
+        return True
+
+    def _check_range(self, X, holdout, has_missing=False):
+        low, high = (np.nanmin(X), np.nanmax(X)) if has_missing else (X.min(), X.max())
         if max(-low, high) > np.finfo(np.float32).max:
             raise ValueError(
                 f"X has values up to {max(-low, high):.3g} in magnitude, beyond float32 "
@@ -210,7 +237,7 @@ class FittingMixin:
         """A copy of the fitted net to continue training, leaving ``net_`` as it is."""
         return copy.deepcopy(self.net_)
 
-    def _training_config(self, partial, train_rows):
+    def _training_config(self, partial, train_rows, has_missing=False):
         batch_size = min(200, len(train_rows)) if self.batch_size == "auto" else self.batch_size
         return TrainingConfig(
             epochs=1 if partial else self.max_iter,
@@ -225,6 +252,7 @@ class FittingMixin:
             extra_callbacks=self._extra_callbacks(),
             n_threads=self.n_threads,
             corruption=self._make_corruption(train_rows),
+            fill=self._fill(resolve_device(self.device)) if has_missing else None,
         )
 
     def _calibrate(self, net, rows, dtype):
@@ -247,12 +275,15 @@ class FittingMixin:
             chosen = random_state.choice(len(rows), _outlier.MAX_STATS_SAMPLES, replace=False)
             rows = rows[torch.from_numpy(np.sort(chosen))]
         # the errors are computed only to tell whether the network's outputs are finite
+        k = self.n_components_
         both = map_net(
-            rows, _outlier.reconstruction_and_codes, (1 + self.n_components_,), dtype=dtype
+            rows, _outlier.reconstruction_and_codes, (1 + k + rows.shape[1],), dtype=dtype
         )
         if not np.isfinite(both).all():
             return None
-        stats, scores = _outlier.fit_hybrid(rows, both[:, 1:], random_state, net.device)
+        # the references are training rows, their missing entries at their reconstruction
+        completed = torch.from_numpy(np.require(both[:, 1 + k :], np.float32, ["C"]))
+        stats, scores = _outlier.fit_hybrid(completed, both[:, 1 : 1 + k], random_state, net.device)
         if not np.isfinite(scores).all():
             return None
         return _outlier.offset_from_scores(scores, self.contamination), stats

@@ -14,8 +14,10 @@ from .losses import squared_error
 __all__ = [
     "INFERENCE_FLOATS",
     "PAD_ROWS",
+    "complete",
     "decode",
     "encode",
+    "fill_missing",
     "inference_batch_size",
     "map_batches",
     "mean_squared_errors",
@@ -48,24 +50,53 @@ no difference.
 """
 
 
-def encode(module, X):
-    return module.encode(X)
+def fill_missing(X, fill):
+    """``X`` with its missing entries (NaN) set to ``fill``; ``X`` itself when none is.
+
+    ``fill`` is None, or a tensor of one value per feature (the estimator's
+    ``fill_values_``) on ``X``'s device.
+    """
+    if fill is None:
+        return X
+    missing = torch.isnan(X)
+    return torch.where(missing, fill, X) if missing.any() else X
+
+
+def encode(module, X, fill=None):
+    return module.encode(fill_missing(X, fill))
 
 
 def decode(module, Z):
     return module.decode(Z)
 
 
-def reconstruct(module, X):
-    return module.decode(module.encode(X))
+def reconstruct(module, X, fill=None):
+    return module.decode(module.encode(fill_missing(X, fill)))
 
 
-def squared_errors(module, X):
-    return squared_error(reconstruct(module, X), X)
+def complete(module, X, fill=None):
+    """``X`` with each missing entry replaced by its reconstruction (observed ones kept)."""
+    filled = fill_missing(X, fill)
+    if filled is X:
+        return X
+    return torch.where(torch.isnan(X), module.decode(module.encode(filled)), X)
 
 
-def mean_squared_errors(module, X):
-    return squared_errors(module, X).mean(dim=1)
+def squared_errors(module, X, fill=None):
+    """Squared error of every entry; 0 at missing entries (the caller marks them NaN)."""
+    errors = squared_error(reconstruct(module, X, fill), X)
+    return errors if fill is None else errors.masked_fill(torch.isnan(X), 0.0)
+
+
+def mean_squared_errors(module, X, fill=None):
+    """Each sample's mean squared error over its observed entries."""
+    errors = squared_error(reconstruct(module, X, fill), X)
+    if fill is None:
+        return errors.mean(dim=1)
+    missing = torch.isnan(X)
+    if not missing.any():
+        return errors.mean(dim=1)
+    return errors.masked_fill(missing, 0.0).sum(dim=1) / (~missing).sum(dim=1).clamp_min(1)
 
 
 def inference_batch_size(module, n_features):
@@ -128,9 +159,11 @@ def map_batches(
     device : str or torch.device, default="cpu"
     on_nonfinite : callable or None, default=None
         If given, each slice is checked for NaN or infinity while it is in
-        the cache, and ``on_nonfinite()`` is called when the check fails; it
-        is expected to raise a helpful error (it must also cope with a false
-        alarm from a sum that overflowed).
+        the cache, and ``on_nonfinite(start, stop)`` is called with the
+        slice's bounds when the check fails. It raises a helpful error for
+        what the caller refuses (infinity; NaN where it is not a missing
+        entry) and returns otherwise (it must also cope with a false alarm
+        from a sum that overflowed).
     on_nonfinite_output : callable or None, default=None
         If given, called when a batch's result holds NaN or infinity: with
         finite input, that means float32 overflowed inside the network (or
@@ -150,7 +183,7 @@ def map_batches(
             if on_nonfinite is not None:
                 with np.errstate(over="ignore", invalid="ignore"):
                     if not np.isfinite(Xb.sum()):
-                        on_nonfinite()
+                        on_nonfinite(start, start + n_rows)
             if Xb.dtype != np.float32 or not Xb.flags.writeable:
                 wider = Xb.dtype.itemsize > 4
                 with np.errstate(over="ignore", invalid="ignore"):

@@ -86,9 +86,11 @@ class DenoisingMixin:
         if self.noise is None:
             return None
         if self.noise == "salt_pepper":
-            return Corruption(
-                "salt_pepper", self.noise_level, low=X.amin(dim=0), high=X.amax(dim=0)
-            )
+            # the extremes of the observed values (NaN marks a missing entry)
+            missing = X.isnan()
+            low = X.masked_fill(missing, float("inf")).amin(dim=0)
+            high = X.masked_fill(missing, float("-inf")).amax(dim=0)
+            return Corruption("salt_pepper", self.noise_level, low=low, high=high)
         clip = (0.0, 1.0) if self.loss_ == "bce" else None
         return Corruption(self.noise, self.noise_level, clip=clip)
 

@@ -15,7 +15,9 @@ four of its generic parts, which are slow or do not fit autoencoders:
   and Adam steps without a closure;
 * the loss: the criterion is called as ``criterion(output, X, module=...)``,
   so that a penalty may depend on the network itself (a contractive
-  autoencoder's Jacobian, say).
+  autoencoder's Jacobian, say); with missing entries in the rows, the network
+  sees them at their fill values and the criterion also gets the mask of the
+  observed entries (``observed=``).
 
 Adam runs its fused kernel, on one param group, rather than PyTorch's
 default per-tensor loop (see :func:`skae._training.new_net`).
@@ -129,6 +131,7 @@ class AutoencoderNet(NeuralNet):
         # noise is drawn where the batch lives, so this generator follows the device
         self.noise_generator_ = torch.Generator(device=self.device).manual_seed(self.noise_seed)
         self.sample_flops_ = None
+        self.missing_fill_ = None
         return self
 
     def sample_flops(self, sample):
@@ -198,14 +201,37 @@ class AutoencoderNet(NeuralNet):
         self._set_training(True)
         # on the net's device, where the noise generator draws
         Xi = batch[0].to(self.device)
-        inputs = Xi if self.corruption is None else self.corruption(Xi, self.noise_generator_)
+        inputs = self._inputs(Xi)
+        if self.corruption is not None:
+            inputs = self.corruption(inputs, self.noise_generator_)
         y_pred = self.module_(inputs, **fit_params)
-        loss = self.criterion_(y_pred, Xi, module=self.module_)
+        loss = self._loss(y_pred, Xi)
         loss.backward()
         step = {"loss": loss, "y_pred": y_pred}
         if self.shard_ is not None:
             step["loss"] = average_gradients(self.module_, step["loss"], self.shard_[1])
         return step
+
+    def _inputs(self, X):
+        """What the network sees of rows ``X``: a missing entry (NaN) takes its fill value.
+
+        ``missing_fill_`` is set for each training call whose rows have
+        missing entries, else None (and ``X`` is passed as it is).
+        """
+        if getattr(self, "missing_fill_", None) is None:
+            return X
+        return torch.where(torch.isnan(X), self.missing_fill_, X)
+
+    def _loss(self, y_pred, X):
+        """The criterion on rows ``X``, leaving their missing entries out of it."""
+        if getattr(self, "missing_fill_", None) is None:
+            return self.criterion_(y_pred, X, module=self.module_)
+        observed = ~torch.isnan(X)
+        target = torch.where(observed, X, 0.0)
+        return self.criterion_(y_pred, target, module=self.module_, observed=observed)
+
+    def infer(self, x, **fit_params):
+        return super().infer(self._inputs(to_tensor(x, self.device)), **fit_params)
 
     def _set_training(self, training=True):
         # skorch calls this before every batch; ``Module.train`` walks the whole
@@ -233,7 +259,7 @@ class AutoencoderNet(NeuralNet):
         return TensorBatches(dataset.X, self.valid_batch_size)
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
-        return self.criterion_(y_pred, to_tensor(X, self.device), module=self.module_)
+        return self._loss(y_pred, to_tensor(X, self.device))
 
     # ------------------------------------------------------------------
     # Persistence as plain data

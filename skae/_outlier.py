@@ -256,16 +256,36 @@ def _weighted(components, stats):
     return -(z @ weights) / weights.sum()
 
 
-def hybrid_scores(module, X, stats):
+def _codes_and_completed(module, X, fill):
+    """The codes of a batch, and the batch with its missing entries reconstructed.
+
+    A sample with missing entries is encoded with them at ``fill`` (see
+    :func:`skae._inference.fill_missing`), and measured in the input space
+    with them at their reconstruction: only its observed entries are its own.
+    """
+    missing = torch.isnan(X) if fill is not None else None
+    if missing is None or not missing.any():
+        return module.encode(X), X
+    codes = module.encode(torch.where(missing, fill, X))
+    return codes, torch.where(missing, module.decode(codes), X)
+
+
+def hybrid_scores(module, X, stats, fill=None):
     """Hybrid scores of a batch, higher for more normal samples."""
-    return _weighted(_components(X, module.encode(X), stats), stats)
+    codes, completed = _codes_and_completed(module, X, fill)
+    return _weighted(_components(completed, codes, stats), stats)
 
 
-def reconstruction_and_codes(module, X):
-    """Per-sample mean squared errors and codes of a batch, side by side: one pass for both."""
-    codes = module.encode(X)
-    errors = squared_error(module.decode(codes), X).mean(dim=1, keepdim=True)
-    return torch.cat([errors, codes], dim=1)
+def reconstruction_and_codes(module, X, fill=None):
+    """Per-sample errors, codes and completed rows of a batch, side by side: one pass for all.
+
+    The errors (a missing entry counting 0) tell whether the network's
+    outputs are finite; the completed rows are ``X`` with each missing entry
+    at its reconstruction.
+    """
+    codes, completed = _codes_and_completed(module, X, fill)
+    errors = squared_error(module.decode(codes), completed).mean(dim=1, keepdim=True)
+    return torch.cat([errors, codes, completed], dim=1)
 
 
 def offset_from_scores(scores, contamination):

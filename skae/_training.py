@@ -121,6 +121,8 @@ class TrainingConfig(NamedTuple):
     corruption: Callable | None = None
     n_threads: object = "auto"
     """``"auto"`` or an int: see :func:`skae._threads.threads_for`."""
+    fill: torch.Tensor | None = None
+    """The values missing entries take in the network's input, when the rows have any."""
 
 
 class TrainingOutcome(NamedTuple):
@@ -184,6 +186,7 @@ def train(net, data, config):
     net.batch_size = config.batch_size
     net.verbose = config.verbose
     net.corruption = config.corruption
+    net.missing_fill_ = config.fill
     guard, stopping, internal = make_callbacks(
         early_stopping=config.early_stopping,
         tol=config.tol,

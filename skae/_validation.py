@@ -10,15 +10,27 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import _fit_context
-from sklearn.utils._param_validation import Interval, InvalidParameterError, StrOptions
+from sklearn.utils._param_validation import (
+    Interval,
+    InvalidParameterError,
+    MissingValues,
+    StrOptions,
+)
 from sklearn.utils._set_output import _get_output_config
-from sklearn.utils.validation import check_array, check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    _check_feature_names_in,
+    check_array,
+    check_is_fitted,
+    validate_data,
+)
 
 __all__ = [
     "FLOAT_DTYPES",
     "Interval",
     "InvalidParameterError",
+    "MissingValues",
     "StrOptions",
+    "_check_feature_names_in",
     "_fit_context",
     "as_array_input",
     "check_X",
@@ -26,6 +38,7 @@ __all__ = [
     "check_finite",
     "check_is_fitted",
     "check_layer_sizes",
+    "check_missing",
     "output_container",
 ]
 
@@ -58,8 +71,8 @@ def as_array_input(X):
 
     * a torch tensor (on any device) becomes a numpy array on the CPU
       (float16 and bfloat16 as float32);
-    * a numpy masked array is refused if any value is masked, and is
-      otherwise its data;
+    * a numpy masked array becomes its data, with NaN (a missing entry)
+      where a value is masked;
     * a numpy array of non-native byte order gets the native one, so that
       big-endian float32 stays float32.
 
@@ -84,18 +97,12 @@ def as_array_input(X):
     if isinstance(X, np.ma.MaskedArray):
         mask = np.ma.getmaskarray(X)
         if mask.any():
-            where = mask.any(axis=0) if mask.ndim == 2 else None
-            columns = (
-                ""
-                if where is None
-                else f", in column(s) {_format_columns(np.flatnonzero(where).tolist())}"
-            )
-            raise ValueError(
-                f"X is a masked array with {int(mask.sum())} masked value(s){columns}. skae "
-                "autoencoders do not accept missing values: fill them (X.filled(value)) or "
-                "impute them first (for example with sklearn.impute.SimpleImputer), or drop "
-                "the rows that have them."
-            )
+            if X.dtype.kind not in "biuf":
+                raise TypeError(
+                    f"X is a masked array of dtype {X.dtype}; skae autoencoders need numbers."
+                )
+            # masked values are missing entries
+            return np.where(mask, np.nan, np.asarray(X.data, dtype=np.result_type(X.dtype, 1.0)))
         X = np.asarray(X.data)
     if isinstance(X, np.ndarray) and not X.dtype.isnative:
         X = X.astype(X.dtype.newbyteorder("="))
@@ -120,7 +127,7 @@ def _check_polars_numeric(X):
     if empty:
         raise ValueError(
             f"X has column(s) {_format_columns(empty)} with no value at all (polars dtype "
-            "Null). skae autoencoders do not accept missing values: drop these columns."
+            "Null): nothing can be learned of them. Drop these columns."
         )
     bad = [
         (name, dtype)
@@ -225,6 +232,47 @@ def check_finite(X, input_name, columns):
         )
 
 
+def check_missing(X, input_name, columns, *, fit=False, first_row=0, empty_rows=False):
+    """Raise a ``ValueError`` for what skae refuses among NaN and infinity in ``X``.
+
+    NaN marks a missing entry and is accepted, except in a row with no
+    observed value (nothing to encode or score) and, with ``fit``, in a
+    column with no observed value (nothing to learn of it). Infinity is
+    refused, naming its columns. ``first_row`` is the index of ``X``'s first
+    row in the caller's input (``X`` may be a slice of it). With
+    ``empty_rows``, rows with nothing observed are accepted.
+    """
+    with np.errstate(invalid="ignore", over="ignore"):
+        if X.size == 0 or np.isfinite(X.sum()):
+            return
+    if columns is None:
+        columns = range(X.shape[1])
+    columns = np.asarray(list(columns), dtype=object)
+    inf = np.isinf(X)
+    if inf.any():
+        bad = columns[inf.any(axis=0)]
+        raise ValueError(
+            f"Input {input_name} contains infinity ({int(inf.sum())} value(s), in "
+            f"column(s) {_format_columns(bad)}). Clip or drop these values first."
+        )
+    nan = np.isnan(X)
+    empty = np.flatnonzero(nan.all(axis=1)) if not empty_rows else []
+    if len(empty):
+        raise ValueError(
+            f"Input {input_name} has {len(empty)} row(s) with no observed value, every "
+            f"entry NaN (row(s) {_format_columns((empty + first_row).tolist())}). A "
+            "sample with nothing observed can be neither learned from nor scored: drop it."
+        )
+    if fit:
+        empty = columns[nan.all(axis=0)]
+        if len(empty):
+            raise ValueError(
+                f"Input {input_name} has column(s) {_format_columns(empty)} with no observed "
+                "value, every entry NaN: nothing can be learned of them. Drop them, or fill "
+                "them first."
+            )
+
+
 def check_X(estimator, X, *, reset, ensure_min_samples=1, ensure_finite=True):
     """Validate the input of a public method of a skae estimator.
 
@@ -237,8 +285,10 @@ def check_X(estimator, X, *, reset, ensure_min_samples=1, ensure_finite=True):
         False afterwards (checks them).
     ensure_min_samples : int, default=1
     ensure_finite : bool, default=True
-        If False, NaN and infinity are left for the caller to detect, as
-        inference does batch by batch (see :func:`skae._net.map_batches`).
+        If True, infinity is refused, and NaN (a missing entry) where
+        :func:`check_missing` refuses it, with ``fit=reset``. If False, they
+        are left for the caller to check, as inference does batch by batch
+        (see :func:`skae._inference.map_batches`).
 
     Returns
     -------
@@ -257,7 +307,7 @@ def check_X(estimator, X, *, reset, ensure_min_samples=1, ensure_finite=True):
         ensure_min_samples=ensure_min_samples,
     )
     if ensure_finite:
-        check_finite(X, "X", columns)
+        check_missing(X, "X", columns, fit=reset)
     return X
 
 

@@ -15,10 +15,26 @@ from ._docs import fill_doc
 from ._inference import decode
 from ._mixins import ImageLayoutMixin
 from ._validation import Interval, check_is_fitted, check_layer_sizes
-from .losses import VariationalLoss, gaussian_kl, gaussian_log_density, log_likelihood
+from .losses import (
+    VariationalLoss,
+    gaussian_kl,
+    gaussian_log_density,
+    log_likelihood,
+    observed_scale,
+)
 from .networks import VariationalAutoencoderNetwork
 
 __all__ = ["VariationalAutoencoder"]
+
+
+def _observed(X, fill):
+    """``X`` with its missing entries at ``fill``, and the mask of observed entries (or None)."""
+    if fill is None:
+        return X, None
+    missing = torch.isnan(X)
+    if not missing.any():
+        return X, None
+    return torch.where(missing, fill, X), ~missing
 
 
 def _check_count(value, name):
@@ -216,14 +232,16 @@ class VariationalAutoencoder(ImageLayoutMixin, BaseAutoencoder):
     def _extra_callbacks(self):
         return [("kl_warmup", KLWarmup(self.beta, self.kl_warmup))]
 
-    def _score_batch(self, module, X):
+    def _score_batch(self, module, X, fill=None):
+        X, observed = _observed(X, fill)
         mean, log_var = module.encode_distribution(X)
         std = torch.exp(0.5 * log_var)
         noise = torch.as_tensor(self.elbo_noise_, dtype=mean.dtype, device=mean.device)
         expected = torch.zeros(len(X), dtype=mean.dtype, device=mean.device)
         for eps in noise:
-            expected += log_likelihood(module.decoder(mean + std * eps), X, self.loss_)
-        return expected / len(noise) - gaussian_kl(mean, log_var)
+            expected += log_likelihood(module.decoder(mean + std * eps), X, self.loss_, observed)
+        scale = observed_scale(observed, X.shape[1])
+        return expected * scale / len(noise) - gaussian_kl(mean, log_var)
 
     # ------------------------------------------------------------------
     # Scores
@@ -279,7 +297,8 @@ class VariationalAutoencoder(ImageLayoutMixin, BaseAutoencoder):
         generator = torch.Generator(device=self.net_.device).manual_seed(seed)
         kind = self.loss_
 
-        def estimate(module, Xb):
+        def estimate(module, Xb, fill=None):
+            Xb, observed = _observed(Xb, fill)
             mean, log_var = module.encode_distribution(Xb)
             std = torch.exp(0.5 * log_var)
             log_weights = torch.empty(n_draws, len(Xb), dtype=mean.dtype, device=mean.device)
@@ -289,7 +308,7 @@ class VariationalAutoencoder(ImageLayoutMixin, BaseAutoencoder):
                 )
                 z = mean + std * eps
                 log_weights[k] = (
-                    log_likelihood(module.decoder(z), Xb, kind)
+                    log_likelihood(module.decoder(z), Xb, kind, observed)
                     + gaussian_log_density(z, torch.zeros_like(z), torch.zeros_like(z))
                     - gaussian_log_density(z, mean, log_var)
                 )
@@ -416,5 +435,6 @@ class VariationalAutoencoder(ImageLayoutMixin, BaseAutoencoder):
             (self.n_features_in_,),
             check_finite_rows=True,
             columns=None,
+            missing=False,
         )
         return self._from_rows(decoded, self._fitted_layout())

@@ -5,13 +5,17 @@ where ``output`` is the tuple a network's ``forward`` returns (the decoder's
 pre-activation first, the code second; see :mod:`skae.networks`), ``X`` is
 the clean input and ``module`` the network itself, for penalties that depend
 on it (a contractive penalty on the encoder's Jacobian, say; ``module.training``
-tells a training batch from a validation one). Variants that add a penalty to
+tells a training batch from a validation one). When the training data have
+missing values, the criterion is also given ``observed=``, a boolean tensor
+shaped like ``X`` that is False at the missing entries, whose values in ``X``
+are then 0 and must play no part in the loss. Variants that add a penalty to
 the reconstruction loss subclass :class:`ReconstructionLoss`.
 Nothing here imports scikit-learn or skorch.
 """
 
 import math
 
+import torch
 from torch import nn
 from torch.nn import functional as F
 
@@ -26,6 +30,7 @@ __all__ = [
     "kl_sparsity_penalty",
     "l1_activity_penalty",
     "log_likelihood",
+    "observed_scale",
     "reconstruction_loss",
     "squared_error",
 ]
@@ -41,8 +46,8 @@ def squared_error(reconstruction, target):
     return (reconstruction - target).square()
 
 
-def reconstruction_loss(output, target, kind="mse"):
-    """Mean reconstruction loss over every element of a batch.
+def reconstruction_loss(output, target, kind="mse", observed=None):
+    """Mean reconstruction loss over every element of a batch, or over its observed ones.
 
     Parameters
     ----------
@@ -55,17 +60,30 @@ def reconstruction_loss(output, target, kind="mse"):
         ``"mse"`` is the mean squared error; ``"bce"`` the mean binary
         cross-entropy between ``sigmoid(output)`` and ``target``, computed
         from the logits, so it stays exact where the sigmoid saturates.
+    observed : bool torch.Tensor or None, default=None
+        Shaped like ``target``: the entries that were observed, the others
+        missing (their ``target`` values, any finite number, are ignored).
+        The loss is then the mean over the observed entries only, and
+        neither its value nor its gradient depends on a missing entry.
 
     Returns
     -------
     torch.Tensor
         A scalar.
     """
-    if kind == "mse":
-        return F.mse_loss(output, target)
-    if kind == "bce":
+    if kind not in RECONSTRUCTION_LOSSES:
+        raise ValueError(f"kind must be one of {RECONSTRUCTION_LOSSES}, got {kind!r}.")
+    if observed is None:
+        if kind == "mse":
+            return F.mse_loss(output, target)
         return F.binary_cross_entropy_with_logits(output, target)
-    raise ValueError(f"kind must be one of {RECONSTRUCTION_LOSSES}, got {kind!r}.")
+    weight = observed.to(output.dtype)
+    count = weight.sum().clamp_min(1.0)
+    if kind == "mse":
+        return ((output - target).square() * weight).sum() / count
+    return (
+        F.binary_cross_entropy_with_logits(output, target, weight=weight, reduction="sum") / count
+    )
 
 
 class ReconstructionLoss(nn.Module):
@@ -83,8 +101,8 @@ class ReconstructionLoss(nn.Module):
             raise ValueError(f"kind must be one of {RECONSTRUCTION_LOSSES}, got {kind!r}.")
         self.kind = kind
 
-    def forward(self, output, target, module=None):
-        return reconstruction_loss(output[0], target, self.kind)
+    def forward(self, output, target, module=None, observed=None):
+        return reconstruction_loss(output[0], target, self.kind, observed)
 
 
 def l1_activity_penalty(code):
@@ -138,11 +156,13 @@ class SparseReconstructionLoss(ReconstructionLoss):
             return l1_activity_penalty(code)
         return kl_sparsity_penalty(code, self.target)
 
-    def forward(self, output, target, module=None):
-        return super().forward(output, target) + self.weight * self.penalty(output[1])
+    def forward(self, output, target, module=None, observed=None):
+        return super().forward(output, target, observed=observed) + self.weight * self.penalty(
+            output[1]
+        )
 
 
-def log_likelihood(output, target, kind="mse"):
+def log_likelihood(output, target, kind="mse", observed=None):
     """Log-likelihood ``log p(x | z)`` of each sample under the decoder's distribution.
 
     Parameters
@@ -155,6 +175,10 @@ def log_likelihood(output, target, kind="mse"):
         ``sum_j x_j log p_j + (1 - x_j) log(1 - p_j)``. ``"mse"``: independent
         Gaussians of mean ``output`` and unit variance,
         ``-0.5 * sum_j (x_j - output_j)^2 - 0.5 * n_features * log(2 pi)``.
+    observed : bool torch.Tensor or None, default=None
+        Shaped like ``target``: the observed entries. The sums then run over
+        them only, which is the log-likelihood of the observed part of each
+        sample, ``log p(x_obs | z)``.
 
     Returns
     -------
@@ -162,10 +186,26 @@ def log_likelihood(output, target, kind="mse"):
         In nats.
     """
     if kind == "bce":
-        return -F.binary_cross_entropy_with_logits(output, target, reduction="none").sum(dim=1)
-    if kind == "mse":
-        return -0.5 * ((output - target).square().sum(dim=1) + target.shape[1] * _LOG_2PI)
-    raise ValueError(f"kind must be one of {RECONSTRUCTION_LOSSES}, got {kind!r}.")
+        terms = -F.binary_cross_entropy_with_logits(output, target, reduction="none")
+    elif kind == "mse":
+        terms = -0.5 * ((output - target).square() + _LOG_2PI)
+    else:
+        raise ValueError(f"kind must be one of {RECONSTRUCTION_LOSSES}, got {kind!r}.")
+    if observed is not None:
+        terms = terms * observed.to(terms.dtype)
+    return terms.sum(dim=1)
+
+
+def observed_scale(observed, n_features):
+    """``n_features / n_observed`` of each sample (1 where ``observed`` is None).
+
+    Scales a sum over a sample's observed entries to the size of a sum over
+    all of them, so that samples with missing entries compare with complete
+    ones.
+    """
+    if observed is None:
+        return 1.0
+    return n_features / observed.sum(dim=1).clamp_min(1).to(torch.float32)
 
 
 def gaussian_log_density(z, mean, log_var):
@@ -205,6 +245,13 @@ class VariationalLoss(nn.Module):
         The decoder's distribution; see :func:`log_likelihood`.
     kl_weight : float, default=1.0
         Weight of the KL term. The estimators change it during a KL warm-up.
+
+    Notes
+    -----
+    With ``observed`` (missing entries), a sample's log-likelihood is summed
+    over its observed entries and multiplied by ``n_features / n_observed``
+    (:func:`observed_scale`), so that the balance between the reconstruction
+    and the KL term does not depend on how much of a sample is missing.
     """
 
     def __init__(self, kind, kl_weight=1.0):
@@ -214,7 +261,9 @@ class VariationalLoss(nn.Module):
         self.kind = kind
         self.kl_weight = kl_weight
 
-    def forward(self, output, target, module=None):
+    def forward(self, output, target, module=None, observed=None):
         reconstruction, mean, log_var = output[:3]
-        nll = -log_likelihood(reconstruction, target, self.kind)
+        # a sample's observed entries stand for all of its entries (see observed_scale)
+        scale = observed_scale(observed, target.shape[1])
+        nll = -log_likelihood(reconstruction, target, self.kind, observed) * scale
         return (nll + self.kl_weight * gaussian_kl(mean, log_var)).mean()

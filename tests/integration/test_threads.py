@@ -85,12 +85,13 @@ def test_an_int_is_used_as_it_is(X, two_threads):
         assert torch.get_num_threads() == 2
 
 
-def test_the_thread_count_does_not_change_a_dense_fit(X, two_threads):
-    fits = [
-        Autoencoder(2, max_iter=5, n_threads=n, random_state=0).fit(X).transform(X)
-        for n in (1, 2, "auto")
-    ]
-    assert all(np.array_equal(fits[0], other) for other in fits[1:])
+def test_the_thread_count_changes_a_dense_fit_at_most_in_its_last_bits(X, two_threads):
+    fits = [Autoencoder(2, max_iter=5, n_threads=n, random_state=0).fit(X) for n in (1, 2, "auto")]
+    codes = [f.transform(X) for f in fits]
+    # "auto" takes one thread on so small a network: the same bits as n_threads=1
+    np.testing.assert_array_equal(codes[2], codes[0])
+    # two threads may round differently (on an AMD EPYC they did, by about 1e-7)
+    np.testing.assert_allclose(codes[1], codes[0], rtol=1e-5, atol=1e-6)
 
 
 class _Raise(Callback):

@@ -66,8 +66,8 @@ def test_map_batches_reports_the_first_nonfinite_batch():
     X[7, 1] = np.nan
     calls = []
 
-    def on_nonfinite():
-        calls.append(True)
+    def on_nonfinite(start, stop):
+        calls.append((start, stop))
         raise ValueError("bad")
 
     out = np.zeros((10, 2), dtype=np.float32)
@@ -80,7 +80,7 @@ def test_map_batches_reports_the_first_nonfinite_batch():
             batch_size=4,
             on_nonfinite=on_nonfinite,
         )
-    assert calls == [True]
+    assert calls == [(4, 8)]  # the bounds of the batch, to name its rows
     assert out[:4].sum() == 8 and out[4:].sum() == 0  # stopped at the batch holding the NaN
 
 
@@ -95,7 +95,7 @@ def test_map_batches_goes_on_after_a_false_alarm():
         lambda m, Xb: m(Xb),
         out,
         batch_size=4,
-        on_nonfinite=lambda: calls.append(True),
+        on_nonfinite=lambda start, stop: calls.append(True),
     )
     assert calls == [True]
     np.testing.assert_array_equal(out, X)
