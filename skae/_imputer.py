@@ -107,6 +107,8 @@ validation_fraction, n_iter_no_change
         constant and empty features).
     indicator_ : sklearn.impute.MissingIndicator or None
         The indicator of ``add_indicator``.
+    n_iter_ : int
+        Epochs the autoencoder trained.
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -206,9 +208,7 @@ validation_fraction, n_iter_no_change
         X = as_array_input(X)
         _check_numeric(X)
         columns = _columns(X)
-        X = validate_data(
-            self, X, reset=reset, dtype=list(FLOAT_DTYPES), ensure_all_finite="allow-nan"
-        )
+        X = validate_data(self, X, reset=reset, dtype=list(FLOAT_DTYPES), ensure_all_finite=False)
         placeholder = self.missing_values
         is_nan = isinstance(placeholder, float) and np.isnan(placeholder)
         if placeholder is not None and not is_nan:
@@ -260,6 +260,7 @@ validation_fraction, n_iter_no_change
             Z = Z[~missing[:, ~empty].all(axis=1)]
             self.autoencoder_ = self._autoencoder(Z.shape[1]).fit(Z)
             self.statistics_, self.scale_ = statistics, scale
+            self.n_iter_ = self.autoencoder_.n_iter_
             self.indicator_ = None
             if self.add_indicator:
                 self.indicator_ = MissingIndicator(missing_values=np.nan, error_on_new=False)
@@ -329,7 +330,10 @@ validation_fraction, n_iter_no_change
             names = names[~np.isnan(self.statistics_)]
         if self.indicator_ is None:
             return names
-        return np.concatenate([names, self.indicator_.get_feature_names_out(input_features)])
+        indicated = self.indicator_.get_feature_names_out(
+            _check_feature_names_in(self, input_features)
+        )
+        return np.concatenate([names, indicated])
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
