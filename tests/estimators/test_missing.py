@@ -72,7 +72,7 @@ def test_errors_and_explanations_are_nan_exactly_at_missing_entries(fitted, data
 
 def test_what_is_hidden_under_a_missing_entry_changes_no_output(fitted, data):
     # the same rows, the missing entries of one copy filled with something else first
-    X, holes = data
+    _, holes = data
     for method in ("transform", "score_samples", "reconstruct"):
         first = getattr(fitted, method)(holes)
         np.testing.assert_array_equal(first, getattr(fitted, method)(holes.copy()))
