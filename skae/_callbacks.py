@@ -13,6 +13,7 @@ from skorch.callbacks import (
     Callback,
     EarlyStopping,
     EpochTimer,
+    LRScheduler,
     PassthroughScoring,
     PrintLog,
     ProgressBar,
@@ -22,14 +23,18 @@ from skorch.utils import noop
 __all__ = [
     "DivergenceGuard",
     "EpochLoss",
+    "HeldOutEntries",
     "KLWarmup",
     "StoppingRule",
     "check_callbacks",
     "default_callbacks",
+    "held_out_callbacks",
     "make_callbacks",
 ]
 
-RESERVED_NAMES = frozenset({"divergence", "stopping", "progress_bar", "kl_warmup"})
+RESERVED_NAMES = frozenset(
+    {"divergence", "stopping", "progress_bar", "kl_warmup", "held_out", "lr_plateau"}
+)
 """Names of the callbacks skae adds; a user's callback may not take them."""
 
 
@@ -339,7 +344,73 @@ class KLWarmup(Callback):
         net.criterion_.kl_weight = weight
 
 
-def make_callbacks(*, early_stopping, tol, n_iter_no_change, verbose):
+class HeldOutEntries(Callback):
+    """Records, after each epoch, how well the network predicts entries it never saw.
+
+    The rows are given with the held-out entries (and the missing ones) as
+    NaN, to a network that reads missing entries itself
+    (``reads_missing``); the loss recorded as ``held_out_loss`` is the mean
+    squared error of the reconstruction at the held-out entries. The rows
+    are dropped when training ends.
+
+    Parameters
+    ----------
+    rows : torch.Tensor of shape (n, n_features)
+        Training rows with NaN at their missing and held-out entries.
+    held : torch.Tensor of bool, same shape
+        Where the held-out entries are.
+    values : torch.Tensor, same shape
+        Their true values (anything elsewhere).
+    batch_size : int, default=4096
+        Rows per forward pass.
+    """
+
+    def __init__(self, rows, held, values, batch_size=4096):
+        self.rows, self.held, self.values = rows, held, values
+        self.batch_size = batch_size
+
+    def on_epoch_end(self, net, **kwargs):
+        if self.rows is None:
+            return
+        total = 0.0
+        net._set_training(False)
+        with torch.no_grad():
+            for start in range(0, len(self.rows), self.batch_size):
+                stop = start + self.batch_size
+                rows = self.rows[start:stop].to(net.device)
+                output = net.module_.decode(net.module_.encode(rows))
+                error = (output - self.values[start:stop].to(net.device)).square()
+                total += error[self.held[start:stop].to(net.device)].sum().item()
+        net.history.record("held_out_loss", total / max(1, int(self.held.sum())))
+
+    def on_train_end(self, net, **kwargs):
+        self.rows = self.held = self.values = None
+
+
+def held_out_callbacks(rows, held, values, *, patience, factor=0.3):
+    """The callbacks of training judged on held-out entries.
+
+    :class:`HeldOutEntries` records ``held_out_loss``; skorch's
+    ``LRScheduler`` with ``ReduceLROnPlateau`` multiplies the learning rate
+    by ``factor`` when that loss has not improved for ``patience`` epochs.
+    The estimator's stopping rule watches the same loss (see
+    ``_stopping_monitor``).
+    """
+    return [
+        ("held_out", HeldOutEntries(rows, held, values)),
+        (
+            "lr_plateau",
+            LRScheduler(
+                policy="ReduceLROnPlateau",
+                monitor="held_out_loss",
+                patience=patience,
+                factor=factor,
+            ),
+        ),
+    ]
+
+
+def make_callbacks(*, early_stopping, tol, n_iter_no_change, verbose, monitor=None):
     """The guard, the stopping rule and the progress bar an estimator trains with.
 
     Parameters
@@ -353,6 +424,10 @@ def make_callbacks(*, early_stopping, tol, n_iter_no_change, verbose):
     n_iter_no_change : int
     verbose : int
         From 2 on, a progress bar per epoch is added.
+    monitor : str or None, default=None
+        A history key recorded on each epoch by another callback: if given,
+        the rule stops on it, whatever ``early_stopping``, and restores the
+        best weights.
 
     Returns
     -------
@@ -363,11 +438,11 @@ def make_callbacks(*, early_stopping, tol, n_iter_no_change, verbose):
     """
     guard = DivergenceGuard()
     stopping = StoppingRule(
-        monitor="valid_loss" if early_stopping else "train_loss",
+        monitor=monitor or ("valid_loss" if early_stopping else "train_loss"),
         patience=n_iter_no_change,
         threshold=tol,
         threshold_mode="abs",
-        load_best=early_stopping,
+        load_best=early_stopping or monitor is not None,
         sink=print if verbose else noop,
     )
     callbacks = [("divergence", guard), ("stopping", stopping)]

@@ -237,6 +237,15 @@ class FittingMixin:
         """A copy of the fitted net to continue training, leaving ``net_`` as it is."""
         return copy.deepcopy(self.net_)
 
+    def _stopping_monitor(self):
+        """A history key the stopping rule watches instead of the training or validation loss.
+
+        None by default; a variant whose extra callbacks record a loss of
+        their own on each epoch names it here, and the rule then stops on it
+        and restores the weights of its best epoch.
+        """
+        return None
+
     def _training_config(self, partial, train_rows, has_missing=False):
         batch_size = min(200, len(train_rows)) if self.batch_size == "auto" else self.batch_size
         return TrainingConfig(
@@ -250,6 +259,7 @@ class FittingMixin:
             verbose=self.verbose,
             callbacks=self.callbacks,
             extra_callbacks=self._extra_callbacks(),
+            monitor=self._stopping_monitor(),
             n_threads=self.n_threads,
             corruption=self._make_corruption(train_rows),
             fill=self._fill(resolve_device(self.device)) if has_missing else None,
@@ -346,6 +356,8 @@ class FittingMixin:
             )
         elif not partial and not outcome.stopped_early:
             monitor = "validation" if holdout else "training"
+            if self._stopping_monitor() is not None:
+                monitor = self._stopping_monitor().replace("_", " ").removesuffix(" loss")
             message, category = (
                 f"{name} reached max_iter={self.max_iter} epochs while "
                 f"its {monitor} loss was still improving by more than tol={self.tol}. "

@@ -1,11 +1,15 @@
 """Imputation of missing values with a denoising autoencoder, in scikit-learn's imputer API."""
 
+from functools import partial
 from numbers import Integral, Real
 
 import numpy as np
+import torch
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.impute import MissingIndicator
+from sklearn.utils import check_random_state
 
+from ._callbacks import held_out_callbacks
 from ._denoising import DenoisingAutoencoder
 from ._validation import (
     FLOAT_DTYPES,
@@ -21,6 +25,7 @@ from ._validation import (
     check_missing,
     validate_data,
 )
+from .noise import Corruption
 
 __all__ = ["AutoencoderImputer"]
 
@@ -33,8 +38,6 @@ _NETWORK = (
     "learning_rate_init",
     "alpha",
     "tol",
-    "early_stopping",
-    "validation_fraction",
     "n_iter_no_change",
     "random_state",
     "verbose",
@@ -43,6 +46,60 @@ _NETWORK = (
     "callbacks",
 )
 """The parameters passed on, unchanged, to the denoising autoencoder."""
+
+PLATEAU = 5
+"""Epochs without improvement of the held-out loss after which the learning rate drops."""
+
+
+class _ImputingAutoencoder(DenoisingAutoencoder):
+    """The imputer's network: a denoising autoencoder that reads the missing entries' mask.
+
+    Its network sees, beside each row, which entries are observed
+    (``missing_indicator=True``); the masking noise hides training entries
+    as missing ones (NaN), so that the network learns to predict exactly
+    what it will be asked for. With ``held_out`` set to ``(rows, held,
+    values)`` before ``fit``, training is judged on entries held out of the
+    training rows: the stopping rule watches their loss, restores the best
+    epoch's weights, and the learning rate drops on a plateau.
+    """
+
+    held_out = None
+
+    def _make_network(self, n_features):
+        return partial(super()._make_network(n_features), missing_indicator=True)
+
+    def _make_corruption(self, X):
+        return Corruption("masking", self.noise_level, value=float("nan"))
+
+    def _extra_callbacks(self):
+        if self.held_out is None:
+            return []
+        return held_out_callbacks(*self.held_out, patience=PLATEAU - 1)
+
+    def _stopping_monitor(self):
+        return None if self.held_out is None else "held_out_loss"
+
+
+def hold_out(Z, fraction, random_state):
+    """Training rows with ``fraction`` of their observed entries hidden, and what was hidden.
+
+    A row or a column keeps at least one observed entry. Returns
+    ``(training_rows, (rows, held, values))`` with the held-out part as
+    float32 tensors of the rows that hold a held-out entry.
+    """
+    rng = check_random_state(random_state)
+    observed = ~np.isnan(Z)
+    held = observed & (rng.random_sample(Z.shape) < fraction)
+    for axis in (1, 0):
+        emptied = observed.any(axis=axis) & ~(observed & ~held).any(axis=axis)
+        for i in np.flatnonzero(emptied):
+            line = held[i] if axis == 1 else held[:, i]
+            line[rng.choice(np.flatnonzero(line))] = False
+    training = np.where(held, np.nan, Z)
+    some = held.any(axis=1)
+    tensor = partial(torch.as_tensor, dtype=torch.float32)
+    part = (tensor(training[some]), torch.as_tensor(held[some]), tensor(np.nan_to_num(Z[some])))
+    return training, part
 
 
 class AutoencoderImputer(TransformerMixin, BaseEstimator):
@@ -70,19 +127,33 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
         Size of the code. ``"auto"`` uses the number of (non-empty) features:
         the masking noise, not the width, keeps the network from copying its
         input.
-    hidden_layer_sizes : int or array-like of int, default=(128,)
+    hidden_layer_sizes : int or array-like of int, default=(256, 256)
         Widths of the encoder's hidden layers; the decoder mirrors them.
     activation : {"relu", "leaky_relu", "elu", "gelu", "tanh", "sigmoid", \
 "identity"}, default="relu"
         Activation of the hidden layers.
-    mask_rate : float in [0, 1), default=0.25
+    mask_rate : float in [0, 1), default=0.4
         Share of the observed entries hidden from the network on each
-        training batch (``DenoisingAutoencoder(noise="masking",
-        noise_level=mask_rate)``).
-    batch_size, max_iter, learning_rate_init, alpha, tol, early_stopping, \
-validation_fraction, n_iter_no_change
-        As in :class:`Autoencoder`; defaults ``"auto"``, 200, 1e-3, 1e-4,
-        1e-4, False, 0.1 and 10.
+        training batch, as if they were missing; the loss compares the
+        reconstruction with every observed entry, hidden or not.
+    batch_size, max_iter, learning_rate_init, alpha
+        As in :class:`Autoencoder`; defaults ``"auto"``, 300, 3e-3 and 1e-4.
+    early_stopping : bool, default=True
+        Hold out ``validation_fraction`` of the observed entries (never of
+        a row's or a column's last one), train on the others, and stop when
+        the error of their imputation has not improved by ``tol`` for
+        ``n_iter_no_change`` epochs, with the weights of the best epoch;
+        the learning rate is multiplied by 0.3 after 5 epochs without
+        improvement. If False, train on every observed entry and stop on
+        the training loss, as :class:`Autoencoder` does.
+    validation_fraction : float in (0, 1), default=0.05
+        Share of the observed entries held out with ``early_stopping``.
+    tol : float, default=1e-4
+        Improvement of the held-out mean squared error (in units of each
+        feature's standard deviation, squared) that counts; of the training
+        loss without ``early_stopping``.
+    n_iter_no_change : int, default=15
+        Epochs without such an improvement before training stops.
     add_indicator : bool, default=False
         Append :class:`~sklearn.impute.MissingIndicator`'s columns (one per
         feature with missing values at fit time) to the output, as
@@ -99,7 +170,9 @@ validation_fraction, n_iter_no_change
     Attributes
     ----------
     autoencoder_ : DenoisingAutoencoder
-        The network trained on the standardised non-empty features.
+        The network trained on the standardised non-empty features (a
+        private subclass whose network reads, beside each row, which of
+        its entries are observed).
     statistics_ : ndarray of shape (n_features_in_,)
         The mean of each feature's observed values (NaN for empty features).
     scale_ : ndarray of shape (n_features_in_,)
@@ -154,6 +227,8 @@ validation_fraction, n_iter_no_change
         "n_components": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "missing_values": [MissingValues()],
         "mask_rate": [Interval(Real, 0, 1, closed="left")],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "add_indicator": ["boolean"],
         "keep_empty_features": ["boolean"],
     }
@@ -163,17 +238,17 @@ validation_fraction, n_iter_no_change
         *,
         missing_values=np.nan,
         n_components="auto",
-        hidden_layer_sizes=(128,),
+        hidden_layer_sizes=(256, 256),
         activation="relu",
-        mask_rate=0.25,
+        mask_rate=0.4,
         batch_size="auto",
-        max_iter=200,
-        learning_rate_init=1e-3,
+        max_iter=300,
+        learning_rate_init=3e-3,
         alpha=1e-4,
         tol=1e-4,
-        early_stopping=False,
-        validation_fraction=0.1,
-        n_iter_no_change=10,
+        early_stopping=True,
+        validation_fraction=0.05,
+        n_iter_no_change=15,
         add_indicator=False,
         keep_empty_features=False,
         random_state=None,
@@ -220,7 +295,7 @@ validation_fraction, n_iter_no_change
         params = {name: getattr(self, name) for name in _NETWORK}
         if params["n_components"] == "auto":
             params["n_components"] = n_features
-        return DenoisingAutoencoder(
+        return _ImputingAutoencoder(
             noise="masking", noise_level=self.mask_rate, loss="mse", outlier_score="reconstruction"
         ).set_params(**params)
 
@@ -258,7 +333,12 @@ validation_fraction, n_iter_no_change
             scale[~empty] = np.where(spread > 0, spread, 1.0)
             Z = (kept - statistics[~empty]) / scale[~empty]
             Z = Z[~missing[:, ~empty].all(axis=1)]
-            self.autoencoder_ = self._autoencoder(Z.shape[1]).fit(Z)
+            autoencoder = self._autoencoder(Z.shape[1])
+            if self.early_stopping:
+                Z, autoencoder.held_out = hold_out(Z, self.validation_fraction, self.random_state)
+            autoencoder.fit(Z)
+            autoencoder.held_out = None
+            self.autoencoder_ = autoencoder
             self.statistics_, self.scale_ = statistics, scale
             self.n_iter_ = self.autoencoder_.n_iter_
             self.indicator_ = None

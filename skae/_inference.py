@@ -62,8 +62,15 @@ def fill_missing(X, fill):
     return torch.where(missing, fill, X) if missing.any() else X
 
 
+def network_input(module, X, fill):
+    """What ``module`` is given of rows ``X``: filled, unless it reads missing entries itself."""
+    if getattr(module, "reads_missing", False):
+        return X
+    return fill_missing(X, fill)
+
+
 def encode(module, X, fill=None):
-    return module.encode(fill_missing(X, fill))
+    return module.encode(network_input(module, X, fill))
 
 
 def decode(module, Z):
@@ -71,15 +78,15 @@ def decode(module, Z):
 
 
 def reconstruct(module, X, fill=None):
-    return module.decode(module.encode(fill_missing(X, fill)))
+    return module.decode(module.encode(network_input(module, X, fill)))
 
 
 def complete(module, X, fill=None):
     """``X`` with each missing entry replaced by its reconstruction (observed ones kept)."""
-    filled = fill_missing(X, fill)
-    if filled is X:
+    missing = torch.isnan(X)
+    if fill is None or not missing.any():
         return X
-    return torch.where(torch.isnan(X), module.decode(module.encode(filled)), X)
+    return torch.where(missing, module.decode(module.encode(network_input(module, X, fill))), X)
 
 
 def squared_errors(module, X, fill=None):

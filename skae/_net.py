@@ -216,9 +216,12 @@ class AutoencoderNet(NeuralNet):
         """What the network sees of rows ``X``: a missing entry (NaN) takes its fill value.
 
         ``missing_fill_`` is set for each training call whose rows have
-        missing entries, else None (and ``X`` is passed as it is).
+        missing entries, else None (and ``X`` is passed as it is); a network
+        that reads missing entries itself (``reads_missing``) gets them as NaN.
         """
-        if getattr(self, "missing_fill_", None) is None:
+        if getattr(self, "missing_fill_", None) is None or getattr(
+            self.module_, "reads_missing", False
+        ):
             return X
         return torch.where(torch.isnan(X), self.missing_fill_, X)
 

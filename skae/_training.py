@@ -118,6 +118,8 @@ class TrainingConfig(NamedTuple):
     """The user's callbacks (copied for the call)."""
     extra_callbacks: list = []
     """A variant's own ``(name, callback)`` pairs, run before the others."""
+    monitor: str | None = None
+    """A history key the stopping rule watches (best weights restored) instead of the losses."""
     corruption: Callable | None = None
     n_threads: object = "auto"
     """``"auto"`` or an int: see :func:`skae._threads.threads_for`."""
@@ -192,6 +194,7 @@ def train(net, data, config):
         tol=config.tol,
         n_iter_no_change=config.n_iter_no_change,
         verbose=config.verbose,
+        monitor=config.monitor,
     )
     set_callbacks(net, [*config.extra_callbacks, *internal], copy.deepcopy(config.callbacks))
     for group in net.optimizer_.param_groups:

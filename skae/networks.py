@@ -127,6 +127,12 @@ class DenseAutoencoderNetwork(EncoderDecoder):
         ("sigmoid" for data in [0, 1] trained with binary cross-entropy).
         :meth:`decode` applies it; :meth:`forward` returns the output before
         it.
+    missing_indicator : bool, default=False
+        If True, the network reads rows with missing entries (NaN) itself:
+        the encoder sees each missing entry as 0 and, beside the row, its
+        indicator of observed entries (``2 * n_features`` inputs), so that
+        it tells a missing entry from an observed 0. ``reads_missing`` is
+        then True, and skae passes rows to it with their NaN, unfilled.
     """
 
     def __init__(
@@ -137,15 +143,24 @@ class DenseAutoencoderNetwork(EncoderDecoder):
         activation,
         code_activation="identity",
         output_activation="identity",
+        missing_indicator=False,
     ):
         super().__init__()
         hidden = list(hidden_layer_sizes)
+        self.reads_missing = bool(missing_indicator)
+        width = 2 * n_features if missing_indicator else n_features
         self.encoder = nn.Sequential(
-            make_mlp([n_features, *hidden, n_components], activation),
+            make_mlp([width, *hidden, n_components], activation),
             ACTIVATIONS[code_activation](),
         )
         self.decoder = make_mlp([n_components, *hidden[::-1], n_features], activation)
         self.output_activation = ACTIVATIONS[output_activation]()
+
+    def encode(self, x):
+        if not self.reads_missing:
+            return self.encoder(x)
+        observed = ~torch.isnan(x)
+        return self.encoder(torch.cat([torch.where(observed, x, 0.0), observed.to(x.dtype)], 1))
 
 
 def conv_output_size(size, kernel_size, stride):

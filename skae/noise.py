@@ -31,9 +31,12 @@ class Corruption:
     clip : tuple of float or None, default=None
         Range that Gaussian-noised values are clipped to (``(0, 1)`` for
         data trained with binary cross-entropy).
+    value : float, default=0.0
+        What ``"masking"`` sets a hidden value to (NaN hides it as a missing
+        entry, for a network that reads missing entries itself).
     """
 
-    def __init__(self, kind, level, *, low=None, high=None, clip=None):
+    def __init__(self, kind, level, *, low=None, high=None, clip=None, value=0.0):
         if kind not in NOISE_KINDS:
             raise ValueError(f"kind must be one of {NOISE_KINDS}, got {kind!r}.")
         if kind == "salt_pepper" and (low is None or high is None):
@@ -43,6 +46,7 @@ class Corruption:
         self.low = low
         self.high = high
         self.clip = clip
+        self.value = value
 
     def __call__(self, X, generator):
         """Return a corrupted copy of ``X``; ``X`` itself is not modified."""
@@ -54,7 +58,9 @@ class Corruption:
             return noisy if self.clip is None else noisy.clamp_(*self.clip)
         draw = torch.rand(X.shape, generator=generator, dtype=X.dtype, device=X.device)
         if self.kind == "masking":
-            return X * (draw >= self.level)
+            if self.value == 0:
+                return X * (draw >= self.level)
+            return torch.where(draw < self.level, self.value, X)
         # the data's extremes, where the batch is (a CUDA batch, CPU extremes)
         low, high = self.low.to(X.device), self.high.to(X.device)
         salted = torch.where(draw < self.level / 2, low, high)
