@@ -24,8 +24,9 @@ Imputers, each with its defaults (scikit-learn 1.9's):
 Tables: the *eight* of the report (scikit-learn's bundled breast cancer, wine,
 diabetes and digits; ADBench's cardio, satimage-2, letter and magic.gamma),
 and a *selection* set (ADBench's pendigits, Waveform, SpamBase, fault,
-PageBlocks and vowels, none from the same source as one of the eight), on
-which the imputer's defaults were chosen; the eight confirm. ADBench tables
+PageBlocks, vowels, Ionosphere, Pima, Stamps, glass, vertebral and yeast,
+none from the same source as one of the eight), on which the imputer's
+defaults were chosen; the eight confirm. ADBench tables
 of more than ``--max-rows`` rows (6,000) are subsampled.
 
 ``--downstream`` adds the cross-validated score of a model after each
@@ -79,7 +80,10 @@ BUNDLED = {
     "digits": datasets.load_digits,
 }
 EIGHT = [*BUNDLED, "cardio", "satimage-2", "letter", "magic.gamma"]
-SELECTION = ["pendigits", "Waveform", "SpamBase", "fault", "PageBlocks", "vowels"]
+SELECTION = [
+    *("pendigits", "Waveform", "SpamBase", "fault", "PageBlocks", "vowels"),
+    *("Ionosphere", "Pima", "Stamps", "glass", "vertebral", "yeast"),
+]
 ANOMALY = ["cardio", "satimage-2", "thyroid"]
 SETTINGS = {"mcar10": ("mcar", 0.1), "mcar20": ("mcar", 0.2), "mcar40": ("mcar", 0.4)}
 SETTINGS["mnar20"] = ("mnar", 0.2)

@@ -136,8 +136,11 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
         Share of the observed entries hidden from the network on each
         training batch, as if they were missing; the loss compares the
         reconstruction with every observed entry, hidden or not.
-    batch_size, max_iter, learning_rate_init, alpha
-        As in :class:`Autoencoder`; defaults ``"auto"``, 300, 3e-3 and 1e-4.
+    batch_size : int or "auto", default="auto"
+        Rows per training batch; ``"auto"`` uses a tenth of the rows,
+        between 32 and 200 (all of them for fewer than 32).
+    max_iter, learning_rate_init, alpha
+        As in :class:`Autoencoder`; defaults 300, 3e-3 and 1e-4.
     early_stopping : bool, default=True
         Hold out ``validation_fraction`` of the observed entries (never of
         a row's or a column's last one), train on the others, and stop when
@@ -146,7 +149,7 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
         the learning rate is multiplied by 0.3 after 5 epochs without
         improvement. If False, train on every observed entry and stop on
         the training loss, as :class:`Autoencoder` does.
-    validation_fraction : float in (0, 1), default=0.05
+    validation_fraction : float in (0, 1), default=0.1
         Share of the observed entries held out with ``early_stopping``.
     tol : float, default=1e-4
         Improvement of the held-out mean squared error (in units of each
@@ -247,7 +250,7 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
         alpha=1e-4,
         tol=1e-4,
         early_stopping=True,
-        validation_fraction=0.05,
+        validation_fraction=0.1,
         n_iter_no_change=15,
         add_indicator=False,
         keep_empty_features=False,
@@ -291,10 +294,14 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
         check_missing(X, "X", columns, empty_rows=True)
         return X
 
-    def _autoencoder(self, n_features):
+    def _autoencoder(self, n_samples, n_features):
         params = {name: getattr(self, name) for name in _NETWORK}
         if params["n_components"] == "auto":
             params["n_components"] = n_features
+        if params["batch_size"] == "auto":
+            # at least ten steps an epoch on small tables, so that an epoch's
+            # held-out check comes after some training
+            params["batch_size"] = min(200, n_samples, max(32, n_samples // 10))
         return _ImputingAutoencoder(
             noise="masking", noise_level=self.mask_rate, loss="mse", outlier_score="reconstruction"
         ).set_params(**params)
@@ -333,7 +340,7 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
             scale[~empty] = np.where(spread > 0, spread, 1.0)
             Z = (kept - statistics[~empty]) / scale[~empty]
             Z = Z[~missing[:, ~empty].all(axis=1)]
-            autoencoder = self._autoencoder(Z.shape[1])
+            autoencoder = self._autoencoder(*Z.shape)
             if self.early_stopping:
                 Z, autoencoder.held_out = hold_out(Z, self.validation_fraction, self.random_state)
             autoencoder.fit(Z)

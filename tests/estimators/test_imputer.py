@@ -123,3 +123,97 @@ def test_errors_name_their_cause_and_a_failed_fit_changes_nothing(wine):
     fitted = AutoencoderImputer(**FAST).fit(_holes(wine[0]))
     with pytest.raises(ValueError, match="features"):
         fitted.transform(wine[0][:, :5])
+
+
+def test_the_held_out_entries_judge_training_and_the_best_epoch_is_kept(wine):
+    holes = _holes(wine[0])
+    imputer = AutoencoderImputer(max_iter=60, n_iter_no_change=5, random_state=0).fit(holes)
+    history = imputer.autoencoder_.net_.history
+    held_out = history[:, "held_out_loss"]
+    assert len(held_out) == imputer.n_iter_ and np.isfinite(held_out).all()
+    # stopped on the held-out loss: the last n_iter_no_change epochs did not improve on the best
+    if imputer.n_iter_ < 60:
+        assert min(held_out[-5:]) > min(held_out) - imputer.tol
+    # the weights kept are the best epoch's: the same entries held out again score its loss
+    from skae._imputer import hold_out
+
+    Z = (holes - imputer.statistics_) / imputer.scale_
+    _, (rows, held, values) = hold_out(Z, imputer.validation_fraction, 0)
+    again = imputer.autoencoder_.reconstruct(rows.numpy())
+    error = np.mean((again[held.numpy()] - values.numpy()[held.numpy()]) ** 2)
+    assert error == pytest.approx(min(held_out), rel=1e-4)
+    callback = dict(imputer.autoencoder_.net_.callbacks_)["held_out"]
+    assert callback.rows is None  # the rows were dropped when training ended
+    # without early stopping nothing is held out
+    plain = AutoencoderImputer(early_stopping=False, **FAST).fit(holes)
+    assert "held_out_loss" not in plain.autoencoder_.net_.history[-1]
+
+
+def test_the_learning_rate_drops_when_the_held_out_loss_stalls(wine):
+    holes = _holes(wine[0])
+    imputer = AutoencoderImputer(
+        max_iter=80, n_iter_no_change=40, learning_rate_init=1e-2, random_state=0
+    ).fit(holes)
+    rates = imputer.autoencoder_.net_.history[:, "event_lr"]
+    assert rates[0] == pytest.approx(1e-2)
+    assert min(rates) < 1e-2
+
+
+def test_hold_out_keeps_an_entry_of_every_row_and_column():
+    from skae._imputer import hold_out
+
+    rng = np.random.default_rng(0)
+    Z = rng.normal(size=(300, 6))
+    Z[rng.random(Z.shape) < 0.5] = np.nan
+    Z[0, 1:] = np.nan  # one observed entry: it may not be held out
+    Z[1:, 5] = np.nan  # a column with one observed entry
+    Z[0, 0] = 1.0
+    Z[1, 5] = 2.0
+    training, (rows, held, values) = hold_out(Z, 0.9, 0)
+    observed = ~np.isnan(Z)
+    kept = ~np.isnan(training)
+    assert not (kept & ~observed).any()  # nothing appears that was missing
+    assert kept[observed.any(axis=1)].any(axis=1).all()
+    assert kept[:, observed.any(axis=0)].any(axis=0).all()
+    assert kept[0, 0] and kept[1, 5]
+    held_full = observed & ~kept
+    assert held.sum() == held_full.sum() > 0.5 * observed.sum()
+    np.testing.assert_array_equal(values.numpy()[held.numpy()], Z[held_full].astype(np.float32))
+    assert np.isnan(rows.numpy()[held.numpy()]).all()
+
+
+def test_the_network_tells_a_missing_entry_from_an_observed_zero():
+    import torch
+
+    from skae.networks import DenseAutoencoderNetwork
+
+    torch.manual_seed(0)
+    net = DenseAutoencoderNetwork(4, 3, (8,), "relu", missing_indicator=True)
+    assert net.reads_missing and net.encoder[0][0].in_features == 8
+    rows = torch.tensor([[0.5, float("nan"), 1.0, -1.0], [0.5, 0.0, 1.0, -1.0]])
+    codes = net.encode(rows)
+    assert torch.isfinite(codes).all()
+    assert not torch.allclose(codes[0], codes[1])
+    assert not DenseAutoencoderNetwork(4, 3, (8,), "relu").reads_missing
+
+
+def test_masking_noise_can_hide_entries_as_missing():
+    import torch
+
+    from skae.noise import Corruption
+
+    X = torch.ones(2000, 5)
+    generator = torch.Generator().manual_seed(0)
+    hidden = Corruption("masking", 0.4, value=float("nan"))(X, generator)
+    share = torch.isnan(hidden).float().mean().item()
+    assert 0.37 < share < 0.43
+    assert (hidden[~torch.isnan(hidden)] == 1).all()
+    zeroed = Corruption("masking", 0.4)(X, generator)
+    assert not torch.isnan(zeroed).any() and 0.37 < (zeroed == 0).float().mean().item() < 0.43
+
+
+def test_its_callback_names_are_reserved(wine):
+    from skorch.callbacks import Callback
+
+    with pytest.raises(ValueError, match="'held_out'"):
+        AutoencoderImputer(callbacks=[("held_out", Callback())], **FAST).fit(_holes(wine[0]))

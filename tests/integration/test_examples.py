@@ -40,6 +40,7 @@ CASES = {
         ["12 settings x 3 folds, no labels used", "chosen (simplest within 10%"],
     ),
     "plot_compression.py": ("compression.png", ["bits       PCA  Autoencoder"]),
+    "plot_imputation.py": ("imputation.png", ["entries removed at random", "KNNImputer"]),
     "plot_streaming.py": (
         "streaming.png",
         ["5 chunks per pass", "held-out reconstruction MSE, fit_stream"],
