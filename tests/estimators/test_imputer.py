@@ -217,3 +217,10 @@ def test_its_callback_names_are_reserved(wine):
 
     with pytest.raises(ValueError, match="'held_out'"):
         AutoencoderImputer(callbacks=[("held_out", Callback())], **FAST).fit(_holes(wine[0]))
+
+
+@pytest.mark.parametrize(("n_rows", "batch"), [(20, 20), (100, 32), (900, 90), (5000, 200)])
+def test_auto_batches_take_a_tenth_of_the_rows_between_32_and_200(n_rows, batch):
+    X = _holes(np.random.default_rng(0).normal(size=(n_rows, 10)))
+    imputer = AutoencoderImputer(max_iter=1, early_stopping=False, random_state=0).fit(X)
+    assert imputer.autoencoder_.batch_size == batch

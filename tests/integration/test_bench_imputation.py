@@ -1,0 +1,90 @@
+"""The imputation benchmark's protocol: masks, RMSE on removed entries, the NaN anomaly table."""
+
+import importlib.util
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+BENCH = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_imputation.py"
+
+
+@pytest.fixture(scope="module")
+def bench():
+    spec = importlib.util.spec_from_file_location("bench_imputation", BENCH)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture
+def data_folder(tmp_path):
+    rng = np.random.default_rng(0)
+    inliers = rng.normal(size=(285, 2)) @ rng.normal(size=(2, 5))
+    inliers += rng.normal(scale=0.05, size=inliers.shape)
+    anomalies = rng.normal(scale=4.0, size=(15, 5))
+    folder = tmp_path / "adbench_classical"
+    folder.mkdir()
+    np.savez(
+        folder / "99_easy.npz",
+        X=np.concatenate([inliers, anomalies]),
+        y=np.r_[np.zeros(285), np.ones(15)],
+    )
+    return tmp_path
+
+
+@pytest.mark.parametrize("mechanism", ["mcar", "mnar"])
+def test_the_masks_remove_the_rate_and_leave_every_row_an_entry(bench, mechanism):
+    X = np.random.default_rng(0).normal(size=(4000, 10))
+    holes, mask = bench.remove(X, mechanism, 0.4, np.random.default_rng(1))
+    assert 0.38 < mask.mean() < 0.42
+    assert (~mask).any(axis=1).all()
+    np.testing.assert_array_equal(np.isnan(holes), mask)
+    if mechanism == "mnar":
+        # the largest values of a column go missing most often
+        top = X[:, 0] > np.quantile(X[:, 0], 0.8)
+        bottom = X[:, 0] < np.quantile(X[:, 0], 0.2)
+        assert mask[top, 0].mean() > 3 * mask[bottom, 0].mean()
+
+
+def test_the_rmse_is_taken_on_the_removed_entries_only(bench):
+    X = np.arange(12.0).reshape(4, 3)
+    holes, mask = X.copy(), np.zeros_like(X, dtype=bool)
+    mask[0, 0] = mask[2, 1] = True
+    holes[mask] = np.nan
+
+    class Fill:
+        def fit_transform(self, X):
+            return np.where(np.isnan(X), 0.0, X + 100)  # observed entries changed: not counted
+
+    rmse, seconds = bench.impute_once(Fill(), X, holes, mask)
+    assert rmse == pytest.approx(np.sqrt((0**2 + 7**2) / 2)) and seconds >= 0
+
+
+def test_bundled_tables_run_without_the_data_folder(bench, tmp_path, capsys):
+    argv = ["--data", str(tmp_path), "--datasets", "wine", "--settings", "mcar20"]
+    assert bench.main([*argv, "--seeds", "0", "--imputers", "skae", "mean", "knn"]) == 0
+    out = capsys.readouterr().out
+    line = re.search(r"wine \(178, 13\): mcar20 RMSE (.*)", out).group(1)
+    rmse = {k: float(v) for k, v in re.findall(r"(\S+) ([0-9.]+)", line)}
+    assert set(rmse) == {"skae", "mean", "knn"}
+    # wine's columns are correlated: both learned imputers beat the mean
+    assert rmse["skae"] < rmse["mean"] and rmse["knn"] < rmse["mean"]
+    assert "Mean rank of the RMSE, MCAR 20%" in out
+
+
+def test_adbench_tables_and_the_anomaly_table_need_the_folder(bench, tmp_path, capsys):
+    assert bench.main(["--data", str(tmp_path), "--anomaly"]) == 2
+    assert bench.main(["--data", str(tmp_path), "--datasets", "cardio"]) == 2
+    assert "--data" in capsys.readouterr().out
+
+
+def test_the_anomaly_table_scores_both_detectors_on_nan_data(bench, data_folder, capsys):
+    argv = ["--data", str(data_folder), "--anomaly", "--datasets", "easy", "--seeds", "1"]
+    assert bench.main(argv) == 0
+    out = capsys.readouterr().out
+    line = re.search(r"easy: (.*)", out).group(1)
+    auc = dict(re.findall(r"(skae|iforest|skae complete|iforest complete) ([0-9.]+)", line))
+    assert set(auc) == {"skae", "iforest", "skae complete", "iforest complete"}
+    assert all(float(v) > 0.9 for v in auc.values())
