@@ -312,7 +312,7 @@ def main(argv=None):
 
     rmse = {s: {} for s in args.settings}
     seconds = {s: {} for s in args.settings}
-    for name in names:
+    for name in names if args.settings else []:
         result, shape = evaluate(name, files, args.imputers, args.settings, seeds, args.max_rows)
         for setting in args.settings:
             rmse[setting][name] = {i: r[0] for i, r in result[setting].items()}

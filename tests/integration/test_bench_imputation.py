@@ -90,3 +90,18 @@ def test_the_anomaly_table_scores_both_detectors_on_nan_data(bench, data_folder,
     auc = dict(re.findall(r"(skae|iforest|skae complete|iforest complete) ([0-9.]+)", line))
     assert set(auc) == {"skae", "iforest", "skae complete", "iforest complete"}
     assert all(float(v) > 0.9 for v in auc.values())
+
+
+def test_the_downstream_table_alone(bench, tmp_path, capsys):
+    argv = ["--data", str(tmp_path), "--datasets", "wine", "diabetes", "--settings"]
+    assert bench.main([*argv, "--seeds", "0", "--imputers", "mean", "knn", "--downstream"]) == 0
+    out = capsys.readouterr().out
+    assert "RMSE on the removed entries" not in out
+    scores = {
+        name: dict(re.findall(r"(\S+) ([0-9.-]+)", line))
+        for name, line in re.findall(r"(wine|diabetes): downstream (.*)", out)
+    }
+    assert set(scores) == {"wine", "diabetes"}
+    # wine's classes stay easy to tell apart with 20% missing; diabetes is a regression (R²)
+    assert all(float(v) > 0.8 for v in scores["wine"].values())
+    assert all(0.1 < float(v) < 0.7 for v in scores["diabetes"].values())
