@@ -183,7 +183,7 @@ DOCS = {
     outlier_score_ : {"hybrid", "reconstruction"}
         What :meth:`score_samples` measures, as chosen at fit time.
 
-    fill_values_ : ndarray of shape (n_features_in_,)
+    fill_values_ : ndarray of shape (`n_features_in_`,)
         The value a missing entry (NaN) takes in the network's input: each
         feature's mean over the observed values of the first training data.
 

@@ -176,9 +176,9 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
         The network trained on the standardised non-empty features (a
         private subclass whose network reads, beside each row, which of
         its entries are observed).
-    statistics_ : ndarray of shape (n_features_in_,)
+    statistics_ : ndarray of shape (`n_features_in_`,)
         The mean of each feature's observed values (NaN for empty features).
-    scale_ : ndarray of shape (n_features_in_,)
+    scale_ : ndarray of shape (`n_features_in_`,)
         The standard deviation of each feature's observed values (1 for
         constant and empty features).
     indicator_ : sklearn.impute.MissingIndicator or None
@@ -187,7 +187,7 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
         Epochs the autoencoder trained.
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of the features, when ``X`` has string column names.
 
     See Also
