@@ -264,7 +264,7 @@ def evaluate(path, detectors, seeds):
     return means, X.shape, y.mean()
 
 
-def print_table(title, table, columns):
+def print_table(title, table, columns, digits=3):
     if not table:
         return
     print(f"\n{title}")
@@ -274,10 +274,10 @@ def print_table(title, table, columns):
     print(header)
     print("-" * len(header))
     for name, row in table.items():
-        print(f"{name:<{first}}" + "".join(f"{row[c]:>{widths[c]}.3f}" for c in columns))
+        print(f"{name:<{first}}" + "".join(f"{row[c]:>{widths[c]}.{digits}f}" for c in columns))
     means = {c: np.nanmean([row[c] for row in table.values()]) for c in columns}
     print("-" * len(header))
-    print(f"{'mean':<{first}}" + "".join(f"{means[c]:>{widths[c]}.3f}" for c in columns))
+    print(f"{'mean':<{first}}" + "".join(f"{means[c]:>{widths[c]}.{digits}f}" for c in columns))
 
 
 def main(argv=None):

@@ -80,6 +80,9 @@ from sklearn.preprocessing import StandardScaler
 import skae
 from skae.datasets import DATA_ENV
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_anomaly import print_table, split  # the same protocol and tables
+
 BUNDLED = {
     "breast_cancer": datasets.load_breast_cancer,
     "wine": datasets.load_wine,
@@ -200,22 +203,13 @@ def downstream(name, files, imputers, seeds, max_rows):
     return {i: float(np.mean(s)) for i, s in scores.items()}
 
 
-def anomaly_split(X, y, seed):
-    """``bench_anomaly.py``'s split of one seed: scaled training and test parts, test labels."""
-    X_train, X_test, _, y_test = train_test_split(
-        X, y, test_size=0.3, stratify=y, random_state=seed
-    )
-    scaler = StandardScaler().fit(X_train)
-    return scaler.transform(X_train), scaler.transform(X_test), y_test
-
-
 def anomaly(name, files, seeds):
     """Mean ROC-AUC over seeds: (skae, iforest) with 20% NaN, then on the complete data."""
     data = np.load(files[name], allow_pickle=False)
     X, y = data["X"].astype(np.float64), data["y"].astype(int)
     rows = []
     for seed in seeds:
-        X_train, X_test, y_test = anomaly_split(X, y, seed)
+        X_train, X_test, y_test = split(X, y, seed)
         rng = np.random.default_rng(seed)
         holed_train, _ = remove(X_train, "mcar", 0.2, rng)
         holed_test, _ = remove(X_test, "mcar", 0.2, rng)
@@ -226,22 +220,6 @@ def anomaly(name, files, seeds):
                 row.append(roc_auc_score(y_test, -model.score_samples(test)))
         rows.append(row)
     return dict(zip(["skae", "iforest", "skae complete", "iforest complete"], np.mean(rows, 0)))
-
-
-def print_table(title, table, columns, digits=3):
-    if not table:
-        return
-    print(f"\n{title}")
-    widths = {c: max(7, len(c)) + 2 for c in columns}
-    first = max(14, max(len(name) for name in table) + 2)
-    header = f"{'table':<{first}}" + "".join(f"{c:>{widths[c]}}" for c in columns)
-    print(header)
-    print("-" * len(header))
-    for name, row in table.items():
-        print(f"{name:<{first}}" + "".join(f"{row[c]:>{widths[c]}.{digits}f}" for c in columns))
-    means = {c: np.nanmean([row[c] for row in table.values()]) for c in columns}
-    print("-" * len(header))
-    print(f"{'mean':<{first}}" + "".join(f"{means[c]:>{widths[c]}.{digits}f}" for c in columns))
 
 
 def ranks(table, columns):
