@@ -1,37 +1,14 @@
 """The imputation benchmark's protocol: masks, RMSE on removed entries, the NaN anomaly table."""
 
-import importlib.util
 import re
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-BENCH = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_imputation.py"
-
 
 @pytest.fixture(scope="module")
-def bench():
-    spec = importlib.util.spec_from_file_location("bench_imputation", BENCH)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-@pytest.fixture
-def data_folder(tmp_path):
-    rng = np.random.default_rng(0)
-    inliers = rng.normal(size=(285, 2)) @ rng.normal(size=(2, 5))
-    inliers += rng.normal(scale=0.05, size=inliers.shape)
-    anomalies = rng.normal(scale=4.0, size=(15, 5))
-    folder = tmp_path / "adbench_classical"
-    folder.mkdir()
-    np.savez(
-        folder / "99_easy.npz",
-        X=np.concatenate([inliers, anomalies]),
-        y=np.r_[np.zeros(285), np.ones(15)],
-    )
-    return tmp_path
+def bench(load_script):
+    return load_script("bench_imputation")
 
 
 @pytest.mark.parametrize("mechanism", ["mcar", "mnar"])

@@ -1,38 +1,14 @@
 """The anomaly benchmark's protocol, on a tiny synthetic ADBench-style folder."""
 
-import importlib.util
 import re
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-BENCH = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_anomaly.py"
-
 
 @pytest.fixture(scope="module")
-def bench():
-    spec = importlib.util.spec_from_file_location("bench_anomaly", BENCH)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-@pytest.fixture
-def data_folder(tmp_path):
-    rng = np.random.default_rng(0)
-    # inliers near a plane of 5-D space, anomalies scattered far off it
-    inliers = rng.normal(size=(285, 2)) @ rng.normal(size=(2, 5))
-    inliers += rng.normal(scale=0.05, size=inliers.shape)
-    anomalies = rng.normal(scale=4.0, size=(15, 5))
-    folder = tmp_path / "adbench_classical"
-    folder.mkdir()
-    np.savez(
-        folder / "99_easy.npz",
-        X=np.concatenate([inliers, anomalies]),
-        y=np.r_[np.zeros(285), np.ones(15)],
-    )
-    return tmp_path
+def bench(load_script):
+    return load_script("bench_anomaly")
 
 
 def test_a_missing_folder_is_reported(bench, tmp_path, capsys):
