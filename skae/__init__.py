@@ -3,7 +3,8 @@
 Every estimator is at once a transformer (``fit``, ``partial_fit``,
 ``transform``, ``inverse_transform``) and an outlier detector
 (``score_samples``, ``decision_function``, ``predict``), and accepts missing
-values (NaN). :class:`AutoencoderImputer` fills missing values.
+values (NaN). :class:`AutoencoderImputer` fills missing values;
+:class:`EncoderDecoderRegressor` learns to map X to a paired Y.
 """
 
 from ._base import BaseAutoencoder
@@ -12,6 +13,7 @@ from ._denoising import DenoisingAutoencoder
 from ._dense import Autoencoder
 from ._distributed import data_parallel
 from ._imputer import AutoencoderImputer
+from ._regressor import EncoderDecoderRegressor
 from ._sparse import SparseAutoencoder
 from ._streaming import fit_stream
 from ._variational import VariationalAutoencoder
@@ -24,6 +26,7 @@ __all__ = [
     "BaseAutoencoder",
     "ConvAutoencoder",
     "DenoisingAutoencoder",
+    "EncoderDecoderRegressor",
     "SparseAutoencoder",
     "VariationalAutoencoder",
     "__version__",

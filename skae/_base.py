@@ -1,68 +1,48 @@
 """The scikit-learn contract shared by every skae autoencoder.
 
-:class:`BaseAutoencoder` holds the training parameters and their
-constraints, the fit template, the transformer methods and the outlier
-detector methods. A variant supplies its network (:meth:`_make_network`)
-and, if it needs them, its criterion (:meth:`_make_criterion`), its
-training-time corruption (:meth:`_make_corruption`) and its per-sample score
-(:meth:`_score_batch`); the mixins of :mod:`skae._mixins` fill these hooks
-for the shared cases.
-
-The fit itself, a transaction, is :class:`skae._fitting.FittingMixin`'s.
+:class:`BaseAutoencoder` adds to :class:`skae._estimator.BaseEncoderDecoder`
+what an autoencoder is: a model of its own input, trained by ``fit(X)``,
+that reconstructs (:meth:`~BaseAutoencoder.inverse_transform`) and detects
+outliers (:meth:`~BaseAutoencoder.score_samples`,
+:meth:`~BaseAutoencoder.predict`). A variant supplies its network
+(:meth:`_make_network`) and, if it needs them, its criterion
+(:meth:`_make_criterion`), its training-time corruption
+(:meth:`_make_corruption`) and its per-sample score (:meth:`_score_batch`);
+the mixins of :mod:`skae._mixins` fill these hooks for the shared cases.
 """
 
-import math
-from abc import ABCMeta, abstractmethod
 from functools import partial
-from numbers import Integral, Real
+from numbers import Real
 
 import numpy as np
 import torch
-from sklearn.base import (
-    BaseEstimator,
-    ClassNamePrefixFeaturesOutMixin,
-    OutlierMixin,
-    TransformerMixin,
-)
+from sklearn.base import OutlierMixin
 from sklearn.exceptions import NotFittedError
+from sklearn.utils import check_random_state, metadata_routing
 
 from . import _inference, _outlier
-from ._callbacks import check_callbacks
+from ._estimator import BaseEncoderDecoder
 from ._explain import feature_contributions
-from ._fitting import FittingMixin
-from ._persistence import PersistenceMixin
-from ._threads import torch_threads
-from ._training import resolve_device
+from ._fitting import _float32_rows
 from ._validation import (
     FLOAT_DTYPES,
     Interval,
-    InvalidParameterError,
     StrOptions,
     _check_numeric,
+    _fit_context,
     _is_dataframe,
     _is_polars,
     as_array_input,
     check_array,
     check_finite,
     check_is_fitted,
-    check_missing,
-    check_X,
     output_container,
 )
-from .losses import ReconstructionLoss
 
 __all__ = ["BaseAutoencoder"]
 
 
-class BaseAutoencoder(
-    FittingMixin,
-    PersistenceMixin,
-    ClassNamePrefixFeaturesOutMixin,
-    TransformerMixin,
-    OutlierMixin,
-    BaseEstimator,
-    metaclass=ABCMeta,
-):
+class BaseAutoencoder(OutlierMixin, BaseEncoderDecoder):
     """Base class for skae autoencoders. Not meant to be used directly.
 
     A subclass lists every parameter in its ``__init__`` (which stores
@@ -72,67 +52,67 @@ class BaseAutoencoder(
     """
 
     _parameter_constraints: dict = {
-        "n_components": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
-        "loss": [StrOptions({"auto", "mse", "bce"})],
-        "batch_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
-        "max_iter": [Interval(Integral, 1, None, closed="left")],
-        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
-        "alpha": [Interval(Real, 0, None, closed="left")],
-        "tol": [Interval(Real, 0, None, closed="left")],
-        "early_stopping": ["boolean"],
-        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
-        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        **BaseEncoderDecoder._parameter_constraints,
         "contamination": [StrOptions({"auto"}), Interval(Real, 0, 0.5, closed="right")],
-        "warm_start": ["boolean"],
-        "random_state": ["random_state"],
-        "verbose": ["verbose"],
-        "device": [str],
-        "callbacks": [list, None],
-        "n_threads": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
     }
 
-    @abstractmethod
-    def __init__(self):
-        """A subclass's ``__init__`` lists its parameters and stores them."""
+    # threshold is an option of the call, not metadata to route (no set_partial_fit_request)
+    __metadata_request__partial_fit = {"threshold": metadata_routing.UNUSED}
 
-    def _store_params(self, arguments):
-        """Store the arguments of ``__init__`` (its ``locals()``) as attributes of the same name."""
-        for name, value in arguments.items():
-            if name not in ("self", "__class__"):
-                setattr(self, name, value)
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Train the autoencoder on ``X``.
 
-    # ------------------------------------------------------------------
-    # What a variant provides
+        A fit that raises, or is interrupted with Ctrl-C before it completes
+        an epoch, leaves the estimator as it was.
 
-    @abstractmethod
-    def _make_network(self, n_features):
-        """Return a callable that builds the variant's ``torch.nn.Module``.
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data: a numeric array or DataFrame. Missing entries
+            (NaN) are left out of the loss; see the class's Notes.
+        y : None
+            Ignored; present so that the estimator fits in a Pipeline
+            followed by a supervised step.
 
-        The callable is invoked under PyTorch's ``meta`` device (see
-        :func:`skae.networks.build_network`). The module must offer
-        ``encode(X)``, ``decode(code)`` and a ``forward(X)`` returning
-        ``(output, code, ...)``, ``output`` being the decoder's
-        pre-activation (see :mod:`skae.networks`). It may read the fitted
-        settings (``n_components_``, ``loss_`` and what
-        :meth:`_resolve_settings` adds) and nothing else, since it also
-        runs when a saved estimator is loaded.
+        Returns
+        -------
+        self : object
+            The fitted estimator.
         """
+        return self._fit(X, partial=False)
 
-    def _make_criterion(self):
-        """Return the training criterion, called as ``criterion(output, X, module=module)``."""
-        return ReconstructionLoss(self.loss_)
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y=None, *, threshold=True):
+        """Train for one epoch on ``X``, keeping what was learned before.
 
-    def _make_corruption(self, X):
-        """Return the corruption applied to training batches, or None.
+        The first call initialises the network from ``X`` (its width, and the
+        loss when ``loss="auto"``); later calls continue with the same
+        weights and optimizer state. Use it to stream data too large for
+        memory, chunk by chunk (:func:`skae.fit_stream` does). Early stopping
+        does not apply. A call that raises leaves the estimator as it was.
 
-        ``X`` is the training data as one float32 tensor. See
-        :class:`skae.noise.Corruption`.
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            A chunk of training data.
+        y : None
+            Ignored.
+        threshold : bool, default=True
+            Whether to set ``offset_`` and the outlier statistics from this
+            chunk. :func:`skae.fit_stream` passes False and sets them once,
+            with :meth:`fit_threshold`, from a sample of the whole stream.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
         """
-        return None
+        return self._fit(X, partial=True, threshold=threshold)
 
-    def _extra_callbacks(self):
-        """``(name, callback)`` pairs a variant trains with, before skae's others."""
-        return []
+    def _resolve_settings(self, X, sample_shape, in_unit_range):
+        super()._resolve_settings(X, sample_shape, in_unit_range)
+        self.outlier_score_ = self._outlier_score_kind()
 
     def _score_batch(self, module, X, fill=None):
         """Per-sample scores of a batch, higher for more normal samples.
@@ -146,119 +126,6 @@ class BaseAutoencoder(
         """``"reconstruction"`` (:meth:`_score_batch`) or ``"hybrid"``."""
         return "reconstruction"
 
-    def _check_params(self):
-        """Checks of the parameters beyond their constraints, before any state changes."""
-        for name, constraints in self._parameter_constraints.items():
-            value = getattr(self, name)
-            if isinstance(value, bool) and not {"boolean", "verbose"} & set(
-                c for c in constraints if isinstance(c, str)
-            ):
-                raise InvalidParameterError(
-                    f"The {name!r} parameter of {type(self).__name__} must be a number "
-                    f"or a string as documented, not a bool; got {value!r}."
-                )
-        check_callbacks(self.callbacks)
-        resolve_device(self.device)
-
-    def _resolve_settings(self, X, sample_shape, in_unit_range):
-        """Set the data-dependent settings of a fresh fit from the training rows ``X``."""
-        n_features = X.shape[1]
-        if self.n_components == "auto":
-            self.n_components_ = max(1, round(math.sqrt(n_features)))
-        else:
-            self.n_components_ = self.n_components
-        self.loss_ = ("bce" if in_unit_range else "mse") if self.loss == "auto" else self.loss
-        self.outlier_score_ = self._outlier_score_kind()
-
-    def _link_net(self, net):
-        """Connect a new net to the variant's other parts (a hook for variants)."""
-
-    def _to_rows(self, X, reset):
-        """``X`` as 2-D rows, and the shape of one sample if it had another layout (else None)."""
-        return X, None
-
-    def _fitted_layout(self):
-        """The shape of one sample as :meth:`fit` was given it, or None for rows."""
-        return None
-
-    @property
-    def _output_activation(self):
-        return "sigmoid" if self.loss_ == "bce" else "identity"
-
-    # ------------------------------------------------------------------
-    # Inference
-
-    def _check_inference_input(self, X):
-        """Validate ``X`` for inference; NaN and infinity are caught by :meth:`_map`.
-
-        Returns the rows and the layout of one sample (see :meth:`_to_rows`).
-        """
-        check_is_fitted(self)
-        return self._validated_rows(X, reset=False, ensure_finite=False)
-
-    def _validated_rows(self, X, reset, ensure_finite=True):
-        """``X`` as validated 2-D rows, and the layout of one sample (see :meth:`_to_rows`)."""
-        X, sample_shape = self._to_rows(as_array_input(X), reset=reset)
-        return check_X(self, X, reset=reset, ensure_finite=ensure_finite), sample_shape
-
-    def _fill(self, device):
-        """``fill_values_`` as a float32 tensor on ``device`` (None: fitted by an earlier skae)."""
-        values = getattr(self, "fill_values_", None)
-        return (
-            None if values is None else torch.as_tensor(values, dtype=torch.float32, device=device)
-        )
-
-    def _map(
-        self,
-        X,
-        fn,
-        shape,
-        check_finite_rows=False,
-        columns="features",
-        net=None,
-        dtype=None,
-        missing=True,
-    ):
-        """Run ``fn(module, Xb)`` over batches of ``X`` into a new array (see ``map_batches``).
-
-        With ``missing`` (rows of the input space), ``X`` may hold NaN at
-        missing entries and ``fn`` is called as ``fn(module, Xb,
-        fill=fill)``, ``fill`` being :meth:`_fill`'s tensor. With
-        ``check_finite_rows``, each batch is checked for infinity (and for
-        rows with nothing observed; for any NaN without ``missing``) while it
-        is in the cache, which costs less than a separate pass over a large
-        ``X``.
-        """
-        net = self.net_ if net is None else net
-        out = np.empty((len(X), *shape), dtype=X.dtype if dtype is None else dtype)
-        fill = self._fill(net.device) if missing else None
-        if fill is not None:
-            fn = partial(fn, fill=fill)
-        on_nonfinite = on_nonfinite_output = None
-        if check_finite_rows:
-            if isinstance(columns, str):
-                columns = getattr(self, "feature_names_in_", None)
-
-            def on_nonfinite(start, stop):
-                if fill is None:
-                    check_finite(X, "X", columns)
-                check_missing(X[start:stop], "X", columns, first_row=start)
-
-            on_nonfinite_output = partial(_inference.overflow_error, X, module=net.module_)
-        rows = -(-min(len(X), net.valid_batch_size) // _inference.PAD_ROWS) * _inference.PAD_ROWS
-        sample = torch.zeros((1, self.n_features_in_))
-        with torch_threads(net.threads(self.n_threads, rows, sample)):
-            return _inference.map_batches(
-                net.module_,
-                X,
-                fn,
-                out,
-                batch_size=net.valid_batch_size,
-                device=net.device,
-                on_nonfinite=on_nonfinite,
-                on_nonfinite_output=on_nonfinite_output,
-            )
-
     def _score_samples(self, X, check_finite_rows=False, hybrid=None):
         if hybrid is None:
             hybrid = self.outlier_score_ == "hybrid"
@@ -268,25 +135,6 @@ class BaseAutoencoder(
             fn = partial(_outlier.hybrid_scores, stats=stats)
             return self._map(X, fn, (), check_finite_rows)
         return self._map(X, self._score_batch, (), check_finite_rows)
-
-    def _from_rows(self, Y, sample_shape):
-        """Give rows of the input space back the layout ``sample_shape`` (None: rows)."""
-        return Y if sample_shape is None else Y.reshape(len(Y), *sample_shape)
-
-    def transform(self, X):
-        """Encode ``X`` into codes.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        codes : ndarray of shape (n_samples, n_components)
-            Same float dtype as ``X`` (float64 for integer input).
-        """
-        X, _ = self._check_inference_input(X)
-        return self._map(X, _inference.encode, (self.n_components_,), check_finite_rows=True)
 
     def inverse_transform(self, X):
         """Decode codes back to the input space.
@@ -523,16 +371,68 @@ class BaseAutoencoder(
         """
         return np.where(self.decision_function(X) < 0, -1, 1)
 
-    # ------------------------------------------------------------------
-    # scikit-learn plumbing
+    def _calibrate(self, net, rows, dtype):
+        """Outlier statistics and ``offset_`` from one pass over the training rows.
 
-    @property
-    def _n_features_out(self):
-        return self.n_components_
+        Returns ``(offset, stats)`` (stats None for the reconstruction
+        score), or None when the network's outputs are not finite. The
+        hybrid statistics, and the scores that set ``offset_``, come from at
+        most ``MAX_STATS_SAMPLES`` training samples, a seeded subsample of
+        larger training sets.
+        """
+        map_net = partial(self._map, net=net)
+        if self.outlier_score_ != "hybrid":
+            scores = map_net(rows, self._score_batch, (), dtype=dtype)
+            if not np.isfinite(scores).all():
+                return None
+            return _outlier.offset_from_scores(scores, self.contamination), None
+        random_state = check_random_state(self._seeds["stats"])
+        if len(rows) > _outlier.MAX_STATS_SAMPLES:
+            chosen = random_state.choice(len(rows), _outlier.MAX_STATS_SAMPLES, replace=False)
+            rows = rows[torch.from_numpy(np.sort(chosen))]
+        # the errors are computed only to tell whether the network's outputs are finite
+        k = self.n_components_
+        both = map_net(
+            rows, _outlier.reconstruction_and_codes, (1 + k + rows.shape[1],), dtype=dtype
+        )
+        if not np.isfinite(both).all():
+            return None
+        # the references are training rows, their missing entries at their reconstruction
+        completed = torch.from_numpy(np.require(both[:, 1 + k :], np.float32, ["C"]))
+        stats, scores = _outlier.fit_hybrid(completed, both[:, 1 : 1 + k], random_state, net.device)
+        if not np.isfinite(scores).all():
+            return None
+        return _outlier.offset_from_scores(scores, self.contamination), stats
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
-        # NaN marks a missing entry, left out of the loss and the scores
-        tags.input_tags.allow_nan = True
-        return tags
+    def _set_calibration(self, calibration):
+        self.offset_, stats = calibration
+        if stats is None:
+            vars(self).pop("outlier_stats_", None)
+        else:
+            self.outlier_stats_ = stats
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit_threshold(self, X):
+        """Set ``offset_`` and the outlier statistics from training rows ``X``, without training.
+
+        :func:`skae.fit_stream` calls it once with a sample of the whole
+        stream, after ``partial_fit(chunk, threshold=False)`` on every chunk.
+        A call that raises leaves the estimator as it was.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training samples, as :meth:`partial_fit` takes them.
+
+        Returns
+        -------
+        self : object
+            The estimator.
+        """
+        check_is_fitted(self)
+        X, _ = self._validated_rows(X, reset=False)
+        calibration = self._calibrate(self.net_, _float32_rows(X), X.dtype)
+        if calibration is None:
+            _inference.overflow_error(X, self.net_.module_)
+        self._commit(self.net_, calibration)
+        return self

@@ -13,23 +13,31 @@ __all__ = ["FitData", "TensorBatches", "TensorDataset"]
 
 
 class FitData(NamedTuple):
-    """What the estimators hand to skorch: the training rows and the held-out rows."""
+    """What the estimators hand to skorch: the training rows and the held-out rows.
+
+    An autoencoder's rows are their own targets (``train_targets`` and
+    ``valid_targets`` None); a paired model's targets are rows of their own,
+    aligned with the inputs.
+    """
 
     train: torch.Tensor
     valid: torch.Tensor | None = None
+    train_targets: torch.Tensor | None = None
+    valid_targets: torch.Tensor | None = None
 
 
 class TensorDataset(torch.utils.data.Dataset):
-    """A dataset over the rows of one tensor (the input is its own target)."""
+    """A dataset over the rows of one tensor, and of their targets (None: the rows themselves)."""
 
-    def __init__(self, X):
+    def __init__(self, X, Y=None):
         self.X = X
+        self.Y = Y
 
     def __len__(self):
         return len(self.X)
 
     def __getitem__(self, i):
-        return self.X[i], self.X[i]
+        return self.X[i], (self.X if self.Y is None else self.Y)[i]
 
 
 class TensorBatches:
@@ -40,6 +48,9 @@ class TensorBatches:
     X : torch.Tensor
         All rows, already converted once.
     batch_size : int
+    Y : torch.Tensor or None, default=None
+        The targets of the rows, sliced alongside them; None for an
+        autoencoder, whose rows are their own targets.
     shuffle : bool
         Whether each pass visits the rows in a new random order.
     generator : torch.Generator or None
@@ -56,13 +67,15 @@ class TensorBatches:
 
     Notes
     -----
-    Each batch is ``(Xb, None)``: skorch unpacks it as ``(X, y)`` and the
-    autoencoder's target is ``Xb`` itself. The last batch is kept even when
-    it is short, so fewer rows than ``batch_size`` still train.
+    Each batch is ``(Xb, Yb)``: skorch unpacks it as ``(X, y)``. Without
+    ``Y``, ``Yb`` is None and the autoencoder's target is ``Xb`` itself.
+    The last batch is kept even when it is short, so fewer rows than
+    ``batch_size`` still train.
     """
 
-    def __init__(self, X, batch_size, *, shuffle=False, generator=None, shard=None):
+    def __init__(self, X, batch_size, *, Y=None, shuffle=False, generator=None, shard=None):
         self.X = X
+        self.Y = Y
         self.batch_size = batch_size
         self.shuffle = shuffle
         self.generator = generator
@@ -80,11 +93,19 @@ class TensorBatches:
             return
         if not self.shuffle:
             for start in range(0, n_samples, batch_size):
-                yield self.X[start : start + batch_size], None
+                yield self._batch(slice(start, start + batch_size))
             return
         order = torch.randperm(n_samples, generator=self.generator)
         for start in range(0, n_samples, batch_size):
-            yield self.X.index_select(0, order[start : start + batch_size]), None
+            yield self._batch(order[start : start + batch_size])
+
+    def _batch(self, rows):
+        """The rows ``rows`` (a slice or a tensor of positions) and their targets."""
+        if isinstance(rows, slice):
+            return self.X[rows], None if self.Y is None else self.Y[rows]
+        return self.X.index_select(0, rows), None if self.Y is None else self.Y.index_select(
+            0, rows
+        )
 
     def _iter_shard(self):
         rank, world = self.shard
@@ -98,4 +119,4 @@ class TensorBatches:
             order = order.repeat(-(-needed // n_samples))[:needed]
         for step in range(len(self)):
             start = (step * world + rank) * batch_size
-            yield self.X.index_select(0, order[start : start + batch_size]), None
+            yield self._batch(order[start : start + batch_size])

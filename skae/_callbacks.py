@@ -127,7 +127,11 @@ class DivergenceGuard(Callback):
         self._fallback = (self._confirmed, 0)
         self._pending = None
         self._exploded_in_a_row = 0
-        self._rows = None if X is None else X.train[: net.batch_size]
+        self._rows = self._targets = None
+        if X is not None:
+            self._rows = X.train[: net.batch_size]
+            if X.train_targets is not None:
+                self._targets = X.train_targets[: net.batch_size].to(net.device)
         reference = self._reference_loss(net)
         self._limit = EXPLOSION * abs(reference) if math.isfinite(reference) else math.inf
 
@@ -138,7 +142,7 @@ class DivergenceGuard(Callback):
         training = net.module_.training
         net._set_training(False)
         with torch.no_grad():
-            loss = net.get_loss(net.infer(self._rows.to(net.device)), None, X=self._rows)
+            loss = net.get_loss(net.infer(self._rows.to(net.device)), self._targets, X=self._rows)
         net._set_training(training)
         return loss.item()
 

@@ -14,17 +14,14 @@ import copy
 import inspect
 import math
 import warnings
-from functools import partial
 
 import numpy as np
 import torch
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils import check_random_state, metadata_routing
 
-from . import _inference, _outlier
+from . import _inference
 from ._batches import FitData
 from ._training import TrainingConfig, draw_seeds, new_net, resolve_device, train
-from ._validation import _fit_context, check_is_fitted
 from .networks import build_network
 
 __all__ = ["FittingMixin"]
@@ -61,82 +58,39 @@ def _float32_rows(X):
 
 
 class FittingMixin:
-    """``fit``, ``partial_fit`` and ``fit_threshold``, over the hooks of the base class."""
+    """The fit transaction, :meth:`_fit`, over the hooks of the base class.
 
-    # threshold is an option of the call, not metadata to route (no set_partial_fit_request)
-    __metadata_request__partial_fit = {"threshold": metadata_routing.UNUSED}
+    The estimators' ``fit`` and ``partial_fit`` call it: an autoencoder's
+    with its rows alone, a paired model's with its targets ``y``.
+    """
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
-        """Train the autoencoder on ``X``.
-
-        A fit that raises, or is interrupted with Ctrl-C before it completes
-        an epoch, leaves the estimator as it was.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Training data: a numeric array or DataFrame. Missing entries
-            (NaN) are left out of the loss; see the class's Notes.
-        y : None
-            Ignored; present so that the estimator fits in a Pipeline
-            followed by a supervised step.
-
-        Returns
-        -------
-        self : object
-            The fitted estimator.
-        """
-        return self._fit(X, partial=False)
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y=None, *, threshold=True):
-        """Train for one epoch on ``X``, keeping what was learned before.
-
-        The first call initialises the network from ``X`` (its width, and the
-        loss when ``loss="auto"``); later calls continue with the same
-        weights and optimizer state. Use it to stream data too large for
-        memory, chunk by chunk (:func:`skae.fit_stream` does). Early stopping
-        does not apply. A call that raises leaves the estimator as it was.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            A chunk of training data.
-        y : None
-            Ignored.
-        threshold : bool, default=True
-            Whether to set ``offset_`` and the outlier statistics from this
-            chunk. :func:`skae.fit_stream` passes False and sets them once,
-            with :meth:`fit_threshold`, from a sample of the whole stream.
-
-        Returns
-        -------
-        self : object
-            The fitted estimator.
-        """
-        return self._fit(X, partial=True, threshold=threshold)
-
-    def _fit(self, X, partial, threshold=True):
+    def _fit(self, X, partial, threshold=True, y=None):
         continuing = hasattr(self, "net_") and (partial or self.warm_start)
         holdout = self.early_stopping and not partial
         with unchanged_on_error(self):
             self._check_params()
             X, sample_shape = self._validated_rows(X, reset=not continuing)
+            targets = self._validated_targets(y, X, reset=not continuing)
             has_missing = _has_missing(X)
             low, high = self._check_range(X, holdout, has_missing)
+            target_missing = has_missing
+            if targets is not None:
+                target_missing = _has_missing(targets)
+                low, high = self._check_range(targets, holdout, target_missing, "y")
             if not continuing:
                 self._resolve_settings(X, sample_shape, low >= 0 and high <= 1)
                 self.fill_values_ = (np.nanmean if has_missing else np.mean)(X, axis=0)
                 self._seeds = draw_seeds(self.random_state)
-            self._check_loss_range(low, high)
-            if has_missing:
-                self._check_criterion_takes_missing()
+            self._check_loss_range(low, high, "X" if targets is None else "y")
+            if target_missing:
+                self._check_criterion_takes_missing("X" if targets is None else "y")
             rows = _float32_rows(X)
-            data = self._fit_data(rows, holdout)
+            data = self._fit_data(
+                rows, holdout, None if targets is None else _float32_rows(targets)
+            )
             net = self._copy_net() if continuing else self._build_net()
             history_start = len(net.history)
-            config = self._training_config(partial, data.train, has_missing)
+            config = self._training_config(partial, data.train, has_missing, target_missing)
             outcome = train(net, data, config)
             if outcome.interrupted and outcome.epochs_completed == 0:
                 raise KeyboardInterrupt
@@ -163,25 +117,33 @@ class FittingMixin:
             self._commit(net, calibration, history_start)
         return self
 
-    def _check_criterion_takes_missing(self):
+    def _validated_targets(self, y, X, reset):
+        """The training targets as validated 2-D rows, or None when the rows are their own.
+
+        An autoencoder ignores ``y``; a paired model checks it against the
+        validated rows ``X`` (a hook for variants).
+        """
+        return None
+
+    def _check_criterion_takes_missing(self, name="X"):
         """A ``ValueError`` if the variant's criterion can not leave missing entries out."""
         criterion = self._make_criterion()
         if "observed" not in inspect.signature(criterion.forward).parameters:
             raise ValueError(
-                f"X has missing values (NaN), but the criterion of {type(self).__name__}, "
+                f"{name} has missing values (NaN), but the criterion of {type(self).__name__}, "
                 f"{type(criterion).__name__}, takes no 'observed' mask to leave them out "
                 "of its loss: give its forward an observed=None parameter (see "
-                "skae.losses), or impute X first."
+                f"skae.losses), or impute {name} first."
             )
         return True
 
-    def _check_range(self, X, holdout, has_missing=False):
+    def _check_range(self, X, holdout, has_missing=False, name="X"):
         low, high = (np.nanmin(X), np.nanmax(X)) if has_missing else (X.min(), X.max())
         if max(-low, high) > np.finfo(np.float32).max:
             raise ValueError(
-                f"X has values up to {max(-low, high):.3g} in magnitude, beyond float32 "
+                f"{name} has values up to {max(-low, high):.3g} in magnitude, beyond float32 "
                 f"(which ends at {np.finfo(np.float32).max:.3g}), in which skae trains. "
-                "Scale X (for example with StandardScaler)."
+                f"Scale {name} (for example with StandardScaler)."
             )
         if holdout and len(X) < 2:
             raise ValueError(
@@ -191,7 +153,7 @@ class FittingMixin:
             )
         return low, high
 
-    def _check_loss_range(self, low, high):
+    def _check_loss_range(self, low, high, name="X"):
         if self.loss_ == "bce" and (low < 0 or high > 1):
             chosen = (
                 "loss='bce'"
@@ -199,19 +161,22 @@ class FittingMixin:
                 else "loss='auto' chose 'bce' from the first training data, so it"
             )
             raise ValueError(
-                f"{chosen} needs X in [0, 1], but X ranges over [{low}, "
-                f"{high}]. Scale X first (for example with MinMaxScaler) or use "
+                f"{chosen} needs {name} in [0, 1], but {name} ranges over [{low}, "
+                f"{high}]. Scale {name} first (for example with MinMaxScaler) or use "
                 "loss='mse'."
             )
 
-    def _fit_data(self, rows, holdout):
-        """The training rows, with a validation part held out for early stopping."""
+    def _fit_data(self, rows, holdout, targets=None):
+        """The training rows (and targets), with a validation part held out for early stopping."""
         if not holdout:
-            return FitData(rows)
+            return FitData(rows, train_targets=targets)
         n_valid = min(len(rows) - 1, max(1, math.ceil(self.validation_fraction * len(rows))))
         generator = torch.Generator().manual_seed(self._seeds["split"])
         order = torch.randperm(len(rows), generator=generator)
-        return FitData(rows[order[n_valid:]], rows[order[:n_valid]])
+        train, valid = order[n_valid:], order[:n_valid]
+        if targets is None:
+            return FitData(rows[train], rows[valid])
+        return FitData(rows[train], rows[valid], targets[train], targets[valid])
 
     def _build_net(self):
         """A fresh net for the fitted settings, initialised from the fit's seeds."""
@@ -246,7 +211,7 @@ class FittingMixin:
         """
         return None
 
-    def _training_config(self, partial, train_rows, has_missing=False):
+    def _training_config(self, partial, train_rows, has_missing=False, target_missing=None):
         batch_size = min(200, len(train_rows)) if self.batch_size == "auto" else self.batch_size
         return TrainingConfig(
             epochs=1 if partial else self.max_iter,
@@ -263,40 +228,20 @@ class FittingMixin:
             n_threads=self.n_threads,
             corruption=self._make_corruption(train_rows),
             fill=self._fill(resolve_device(self.device)) if has_missing else None,
+            masked_loss=has_missing if target_missing is None else target_missing,
         )
 
     def _calibrate(self, net, rows, dtype):
-        """Outlier statistics and ``offset_`` from one pass over the training rows.
+        """What the fit learns from one pass of the trained ``net`` over the training rows.
 
-        Returns ``(offset, stats)`` (stats None for the reconstruction
-        score), or None when the network's outputs are not finite. The
-        hybrid statistics, and the scores that set ``offset_``, come from at
-        most ``MAX_STATS_SAMPLES`` training samples, a seeded subsample of
-        larger training sets.
+        A variant's calibration (an outlier threshold, say), or None when the
+        network's outputs are not finite; whatever else it returns is given
+        to :meth:`_set_calibration` when the fit commits.
         """
-        map_net = partial(self._map, net=net)
-        if self.outlier_score_ != "hybrid":
-            scores = map_net(rows, self._score_batch, (), dtype=dtype)
-            if not np.isfinite(scores).all():
-                return None
-            return _outlier.offset_from_scores(scores, self.contamination), None
-        random_state = check_random_state(self._seeds["stats"])
-        if len(rows) > _outlier.MAX_STATS_SAMPLES:
-            chosen = random_state.choice(len(rows), _outlier.MAX_STATS_SAMPLES, replace=False)
-            rows = rows[torch.from_numpy(np.sort(chosen))]
-        # the errors are computed only to tell whether the network's outputs are finite
-        k = self.n_components_
-        both = map_net(
-            rows, _outlier.reconstruction_and_codes, (1 + k + rows.shape[1],), dtype=dtype
-        )
-        if not np.isfinite(both).all():
-            return None
-        # the references are training rows, their missing entries at their reconstruction
-        completed = torch.from_numpy(np.require(both[:, 1 + k :], np.float32, ["C"]))
-        stats, scores = _outlier.fit_hybrid(completed, both[:, 1 : 1 + k], random_state, net.device)
-        if not np.isfinite(scores).all():
-            return None
-        return _outlier.offset_from_scores(scores, self.contamination), stats
+        raise NotImplementedError
+
+    def _set_calibration(self, calibration):
+        """Keep what :meth:`_calibrate` returned (a hook: nothing by default)."""
 
     def _commit(self, net, calibration, history_start=None):
         """Make the trained net (and its threshold and statistics) the estimator's.
@@ -317,11 +262,7 @@ class FittingMixin:
             self.validation_scores_ = valid or None
             self.best_validation_score_ = max(valid) if valid else None
         if calibration is not None:
-            self.offset_, stats = calibration
-            if stats is None:
-                vars(self).pop("outlier_stats_", None)
-            else:
-                self.outlier_stats_ = stats
+            self._set_calibration(calibration)
 
     def _divergence_advice(self):
         """What to change after a divergence (a hook: a variant names its own causes)."""
@@ -367,29 +308,3 @@ class FittingMixin:
         else:
             return
         warnings.warn(message, category, stacklevel=5)
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit_threshold(self, X):
-        """Set ``offset_`` and the outlier statistics from training rows ``X``, without training.
-
-        :func:`skae.fit_stream` calls it once with a sample of the whole
-        stream, after ``partial_fit(chunk, threshold=False)`` on every chunk.
-        A call that raises leaves the estimator as it was.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Training samples, as :meth:`partial_fit` takes them.
-
-        Returns
-        -------
-        self : object
-            The estimator.
-        """
-        check_is_fitted(self)
-        X, _ = self._validated_rows(X, reset=False)
-        calibration = self._calibrate(self.net_, _float32_rows(X), X.dtype)
-        if calibration is None:
-            _inference.overflow_error(X, self.net_.module_)
-        self._commit(self.net_, calibration)
-        return self

@@ -22,6 +22,7 @@ __all__ = [
     "map_batches",
     "mean_squared_errors",
     "overflow_error",
+    "predict",
     "reconstruct",
     "squared_errors",
 ]
@@ -79,6 +80,15 @@ def decode(module, Z):
 
 def reconstruct(module, X, fill=None):
     return module.decode(module.encode(network_input(module, X, fill)))
+
+
+def predict(module, X, fill=None):
+    """A paired model's outputs: the whole network, then its output activation.
+
+    Through ``forward`` rather than ``decode(encode(X))``, since a network
+    with skip connections decodes from the encoder's feature maps too.
+    """
+    return module.output_activation(module(network_input(module, X, fill))[0])
 
 
 def complete(module, X, fill=None):

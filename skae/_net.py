@@ -13,11 +13,14 @@ four of its generic parts, which are slow or do not fit autoencoders:
 * the batch loop: the same history rows and hooks as skorch's, but only the
   callbacks that override a batch hook or ``on_grad_computed`` are called,
   and Adam steps without a closure;
-* the loss: the criterion is called as ``criterion(output, X, module=...)``,
-  so that a penalty may depend on the network itself (a contractive
-  autoencoder's Jacobian, say); with missing entries in the rows, the network
-  sees them at their fill values and the criterion also gets the mask of the
-  observed entries (``observed=``).
+* the loss: the criterion is called as ``criterion(output, target,
+  module=...)``, the target being the batch's rows themselves for an
+  autoencoder and their paired targets for
+  :class:`~skae.EncoderDecoderRegressor`, so that a penalty may depend on the
+  network itself (a contractive autoencoder's Jacobian, say); with missing
+  entries in the rows, the network sees them at their fill values, and with
+  missing entries in the targets the criterion also gets the mask of the
+  observed ones (``observed=``).
 
 Adam runs its fused kernel, on one param group, rather than PyTorch's
 default per-tensor loop (see :func:`skae._training.new_net`).
@@ -63,7 +66,7 @@ def _to_tensors(value):
 
 
 class AutoencoderNet(NeuralNet):
-    """skorch ``NeuralNet`` for autoencoders trained on :class:`skae._batches.FitData`.
+    """skorch ``NeuralNet`` for skae's encoder-decoders trained on :class:`skae._batches.FitData`.
 
     Parameters
     ----------
@@ -132,6 +135,7 @@ class AutoencoderNet(NeuralNet):
         self.noise_generator_ = torch.Generator(device=self.device).manual_seed(self.noise_seed)
         self.sample_flops_ = None
         self.missing_fill_ = None
+        self.masked_loss_ = False
         return self
 
     def sample_flops(self, sample):
@@ -201,11 +205,12 @@ class AutoencoderNet(NeuralNet):
         self._set_training(True)
         # on the net's device, where the noise generator draws
         Xi = batch[0].to(self.device)
+        target = Xi if batch[1] is None else batch[1].to(self.device)
         inputs = self._inputs(Xi)
         if self.corruption is not None:
             inputs = self.corruption(inputs, self.noise_generator_)
         y_pred = self.module_(inputs, **fit_params)
-        loss = self._loss(y_pred, Xi)
+        loss = self._loss(y_pred, target)
         loss.backward()
         step = {"loss": loss, "y_pred": y_pred}
         if self.shard_ is not None:
@@ -225,12 +230,17 @@ class AutoencoderNet(NeuralNet):
             return X
         return torch.where(torch.isnan(X), self.missing_fill_, X)
 
-    def _loss(self, y_pred, X):
-        """The criterion on rows ``X``, leaving their missing entries out of it."""
-        if getattr(self, "missing_fill_", None) is None:
-            return self.criterion_(y_pred, X, module=self.module_)
-        observed = ~torch.isnan(X)
-        target = torch.where(observed, X, 0.0)
+    def _loss(self, y_pred, target):
+        """The criterion against ``target``, leaving its missing entries out of it.
+
+        ``target`` is the batch's rows for an autoencoder and their targets
+        for a paired model; ``masked_loss_`` is set for each training call
+        whose targets have missing entries (NaN).
+        """
+        if not getattr(self, "masked_loss_", False):
+            return self.criterion_(y_pred, target, module=self.module_)
+        observed = ~torch.isnan(target)
+        target = torch.where(observed, target, 0.0)
         return self.criterion_(y_pred, target, module=self.module_, observed=observed)
 
     def infer(self, x, **fit_params):
@@ -247,22 +257,24 @@ class AutoencoderNet(NeuralNet):
                 module.train(training)
 
     def get_split_datasets(self, X, y=None, **fit_params):
-        valid = None if X.valid is None else TensorDataset(X.valid)
-        return TensorDataset(X.train), valid
+        valid = None if X.valid is None else TensorDataset(X.valid, X.valid_targets)
+        return TensorDataset(X.train, X.train_targets), valid
 
     def get_iterator(self, dataset, training=False):
         if training:
             return TensorBatches(
                 dataset.X,
                 self.batch_size,
+                Y=dataset.Y,
                 shuffle=True,
                 generator=self.generator_,
                 shard=self.shard_,
             )
-        return TensorBatches(dataset.X, self.valid_batch_size)
+        return TensorBatches(dataset.X, self.valid_batch_size, Y=dataset.Y)
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
-        return self._loss(y_pred, to_tensor(X, self.device))
+        target = X if y_true is None else y_true
+        return self._loss(y_pred, to_tensor(target, self.device))
 
     # ------------------------------------------------------------------
     # Persistence as plain data

@@ -74,7 +74,7 @@ def count_flops(module, sample):
     module.eval()
     try:
         with torch.no_grad():
-            module.decode(module.encode(sample))
+            module(sample)
     finally:
         module.train(training)
         for handle in handles:

@@ -125,6 +125,8 @@ class TrainingConfig(NamedTuple):
     """``"auto"`` or an int: see :func:`skae._threads.threads_for`."""
     fill: torch.Tensor | None = None
     """The values missing entries take in the network's input, when the rows have any."""
+    masked_loss: bool = False
+    """Whether the targets have missing entries, which the loss leaves out."""
 
 
 class TrainingOutcome(NamedTuple):
@@ -189,6 +191,7 @@ def train(net, data, config):
     net.verbose = config.verbose
     net.corruption = config.corruption
     net.missing_fill_ = config.fill
+    net.masked_loss_ = config.masked_loss
     guard, stopping, internal = make_callbacks(
         early_stopping=config.early_stopping,
         tol=config.tol,

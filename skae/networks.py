@@ -33,6 +33,7 @@ __all__ = [
     "ConvAutoencoderNetwork",
     "DenseAutoencoderNetwork",
     "EncoderDecoder",
+    "PairedNetwork",
     "VariationalAutoencoderNetwork",
     "build_network",
     "initialize_parameters",
@@ -106,6 +107,27 @@ class EncoderDecoder(nn.Module):
         return self.decoder(code), code
 
 
+class PairedNetwork(EncoderDecoder):
+    """An encoder and a decoder of different kinds, for a paired model.
+
+    For example a convolutional encoder of images with a dense decoder to a
+    table of targets, or the reverse.
+
+    Parameters
+    ----------
+    encoder, decoder : torch.nn.Module
+        Rows to codes, and codes to the decoder's pre-activation.
+    output_activation : str, default="identity"
+        See :class:`DenseAutoencoderNetwork`.
+    """
+
+    def __init__(self, encoder, decoder, output_activation="identity"):
+        super().__init__()
+        self.encoder = encoder
+        self.decoder = decoder
+        self.output_activation = ACTIVATIONS[output_activation]()
+
+
 class DenseAutoencoderNetwork(EncoderDecoder):
     """A dense encoder and its mirrored decoder.
 
@@ -127,6 +149,10 @@ class DenseAutoencoderNetwork(EncoderDecoder):
         ("sigmoid" for data in [0, 1] trained with binary cross-entropy).
         :meth:`decode` applies it; :meth:`forward` returns the output before
         it.
+    n_outputs : int or None, default=None
+        Width of the decoder's output; None (an autoencoder) is
+        ``n_features``. A paired model (:class:`~skae.EncoderDecoderRegressor`)
+        maps to targets of another width.
     missing_indicator : bool, default=False
         If True, the network reads rows with missing entries (NaN) itself:
         the encoder sees each missing entry as 0 and, beside the row, its
@@ -143,6 +169,7 @@ class DenseAutoencoderNetwork(EncoderDecoder):
         activation,
         code_activation="identity",
         output_activation="identity",
+        n_outputs=None,
         missing_indicator=False,
     ):
         super().__init__()
@@ -153,7 +180,8 @@ class DenseAutoencoderNetwork(EncoderDecoder):
             make_mlp([width, *hidden, n_components], activation),
             ACTIVATIONS[code_activation](),
         )
-        self.decoder = make_mlp([n_components, *hidden[::-1], n_features], activation)
+        n_outputs = n_features if n_outputs is None else n_outputs
+        self.decoder = make_mlp([n_components, *hidden[::-1], n_outputs], activation)
         self.output_activation = ACTIVATIONS[output_activation]()
 
     def encode(self, x):
@@ -198,6 +226,19 @@ class ConvAutoencoderNetwork(EncoderDecoder):
         the decoder's linear layer.
     output_activation : str, default="identity"
         See :class:`DenseAutoencoderNetwork`.
+    output_shape : tuple of int or None, default=None
+        ``(C', H', W')`` of the output images; None (an autoencoder) is
+        ``image_shape``. A paired model may map one channel to three
+        (colorization) or small images to large ones (super-resolution):
+        when ``(H', W')`` differs from ``(H, W)``, the encoder first resizes
+        its input to ``(H', W')`` by bilinear interpolation, and the
+        convolutions run at that size.
+    skip_connections : bool, default=False
+        If True, a small U-Net: each transposed convolution of the decoder
+        also sees the encoder's feature map of its size (the input image
+        for the last one), concatenated to its input, so that detail need
+        not pass through the dense code. :meth:`decode` then has nothing to
+        concatenate and raises; :meth:`forward` is the whole network.
     """
 
     def __init__(
@@ -208,10 +249,21 @@ class ConvAutoencoderNetwork(EncoderDecoder):
         kernel_size=3,
         activation="relu",
         output_activation="identity",
+        output_shape=None,
+        skip_connections=False,
     ):
         super().__init__()
-        channels, height, width = image_shape
         self.image_shape = tuple(image_shape)
+        self.skip_connections = bool(skip_connections)
+        out_channels, height, width = self.image_shape if output_shape is None else output_shape
+        channels = self.image_shape[0]
+        resize = []
+        if (height, width) != self.image_shape[1:]:
+            resize = [
+                nn.Unflatten(1, self.image_shape),
+                nn.Upsample(size=(height, width), mode="bilinear"),
+                nn.Flatten(),
+            ]
         filters = list(filters)
         sizes = [(height, width)]
         encoder = []
@@ -223,29 +275,65 @@ class ConvAutoencoderNetwork(EncoderDecoder):
         inner = (filters[-1], *sizes[-1]) if filters else (channels, height, width)
         flat = inner[0] * inner[1] * inner[2]
         self.encoder = nn.Sequential(
-            nn.Unflatten(1, self.image_shape),
+            *resize,
+            nn.Unflatten(1, (channels, height, width)),
             *encoder,
             nn.Flatten(),
             nn.Linear(flat, n_components),
         )
+        # the encoder's layers after which forward keeps the map for a skip connection
+        image = len(resize)
+        self.skip_points = {image, *range(image + 2, image + 1 + len(encoder), 2)}
 
         decoder = [nn.Linear(n_components, flat), ACTIVATIONS[activation](), nn.Unflatten(1, inner)]
         outs = filters[::-1]
         ins = [inner[0], *outs[:-1]]
+        # with skip connections, each transposed convolution also reads the encoder's
+        # map of its input's size: its features, deepest first, then the input image
+        skipped = [*filters[::-1], channels] if self.skip_connections else [0] * (len(ins) + 1)
         for i, (n_in, n_out) in enumerate(zip(ins, outs)):
             (h_in, w_in), (h_out, w_out) = sizes[-1 - i], sizes[-2 - i]
             padding = (h_out - (2 * h_in - 1), w_out - (2 * w_in - 1))
             decoder += [
                 nn.ConvTranspose2d(
-                    n_in, n_out, kernel_size, 2, kernel_size // 2, output_padding=padding
+                    n_in + skipped[i],
+                    n_out,
+                    kernel_size,
+                    2,
+                    kernel_size // 2,
+                    output_padding=padding,
                 ),
                 ACTIVATIONS[activation](),
             ]
-        last = filters[0] if filters else channels
-        decoder.append(nn.ConvTranspose2d(last, channels, kernel_size, 1, kernel_size // 2))
+        last = (filters[0] if filters else channels) + skipped[-1]
+        decoder.append(nn.ConvTranspose2d(last, out_channels, kernel_size, 1, kernel_size // 2))
         decoder.append(nn.Flatten())
         self.decoder = nn.Sequential(*decoder)
         self.output_activation = ACTIVATIONS[output_activation]()
+
+    def decode(self, code):
+        if self.skip_connections:
+            raise ValueError(
+                "A network with skip_connections=True decodes from the encoder's feature "
+                "maps as well as the code: call forward(X) on the input instead."
+            )
+        return super().decode(code)
+
+    def forward(self, x):
+        if not self.skip_connections:
+            return super().forward(x)
+        # the encoder, keeping the image and every activated feature map
+        maps, h = [], x
+        for i, layer in enumerate(self.encoder):
+            h = layer(h)
+            if i in self.skip_points:
+                maps.append(h)
+        code = h
+        for layer in self.decoder:
+            if isinstance(layer, nn.ConvTranspose2d):
+                h = torch.cat([h, maps.pop()], dim=1)
+            h = layer(h)
+        return h, code
 
 
 class VariationalAutoencoderNetwork(EncoderDecoder):
