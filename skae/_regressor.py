@@ -94,15 +94,17 @@ class EncoderDecoderRegressor(ImageLayoutMixin, RegressorMixin, BaseEncoderDecod
 "identity"}, default="relu"
         Activation of the hidden layers.
 
-    skip_connections : bool, default=False
-        If True, with images on both sides, a small U-Net: each transposed
-        convolution of the decoder also sees the encoder's feature map of
-        the same size (and the last one, the resized input image), so that
-        detail reaches the output without passing through the code. It
-        adds the skipped channels to the decoder's convolutions (about 1.5
-        times the network's multiply-adds with the default ``filters``);
-        the benchmark page gives what it buys on each task. The code of
-        :meth:`transform` is the same dense code either way.
+    skip_connections : bool or "auto", default="auto"
+        Whether, with images on both sides, the network is a small U-Net:
+        each transposed convolution of the decoder also sees the encoder's
+        feature map of the same size (and the last one, the resized input
+        image), so that detail reaches the output without passing through
+        the code. ``"auto"`` is True when ``X`` and ``y`` are both images
+        and False otherwise. On MNIST with 5 epochs, skip connections raised
+        the PSNR by 0.9 dB (inpainting), 8.8 dB (super-resolution) and
+        1.9 dB (denoising), for 1.2 to 1.7 times the fit time (see
+        the benchmark page). The code of :meth:`transform` is the same
+        dense code either way. The choice is ``skip_connections_``.
 
     loss : {"auto", "mse", "bce"}, default="auto"
         Training loss between the predictions and ``y``. ``"mse"`` is the
@@ -125,6 +127,9 @@ class EncoderDecoderRegressor(ImageLayoutMixin, RegressorMixin, BaseEncoderDecod
 
     image_shape_ : tuple of int or None
         The ``(C, H, W)`` of ``X``'s images, or None for a table.
+
+    skip_connections_ : bool
+        Whether the network has skip connections (see ``skip_connections``).
 
     n_components_ : int
         Size of the code.
@@ -201,7 +206,7 @@ class EncoderDecoderRegressor(ImageLayoutMixin, RegressorMixin, BaseEncoderDecod
         "target_shape": ["array-like", None],
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
         "activation": [StrOptions(set(ACTIVATIONS))],
-        "skip_connections": ["boolean"],
+        "skip_connections": ["boolean", StrOptions({"auto"})],
     }
 
     def __init__(
@@ -214,7 +219,7 @@ class EncoderDecoderRegressor(ImageLayoutMixin, RegressorMixin, BaseEncoderDecod
         filters=(32, 64),
         kernel_size=3,
         activation="relu",
-        skip_connections=False,
+        skip_connections="auto",
         loss="auto",
         batch_size="auto",
         max_iter=200,
@@ -370,7 +375,11 @@ or (n_samples, C, H, W)
 
     def _resolve_settings(self, X, sample_shape, in_unit_range):
         super()._resolve_settings(X, sample_shape, in_unit_range)
-        if self.skip_connections and (self.image_shape_ is None or self.target_shape_ is None):
+        images = self.image_shape_ is not None and self.target_shape_ is not None
+        self.skip_connections_ = (
+            images if self.skip_connections == "auto" else self.skip_connections
+        )
+        if self.skip_connections_ and not images:
             raise ValueError(
                 "skip_connections=True joins the feature maps of images of the same size, "
                 "so it needs images on both sides: X as images or with image_shape, and y "
@@ -398,7 +407,7 @@ or (n_samples, C, H, W)
                 **conv,
                 output_activation=self._output_activation,
                 output_shape=Y_image,
-                skip_connections=self.skip_connections,
+                skip_connections=self.skip_connections_,
             )
         if X_image is None and Y_image is None:
             return partial(

@@ -6,6 +6,7 @@ from skae import (
     Autoencoder,
     ConvAutoencoder,
     DenoisingAutoencoder,
+    EncoderDecoderRegressor,
     SparseAutoencoder,
     VariationalAutoencoder,
 )
@@ -35,6 +36,7 @@ DEFAULTS = [
     DenoisingAutoencoder(),
     ConvAutoencoder(),
     VariationalAutoencoder(),
+    EncoderDecoderRegressor(),
 ]
 """Every class with its default parameters, as ``check_estimator(cls())`` runs it."""
 

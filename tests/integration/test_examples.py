@@ -39,6 +39,7 @@ CASES = {
         "grid_search.png",
         ["12 settings x 3 folds, no labels used", "chosen (simplest within 10%"],
     ),
+    "plot_colorization.py": ("colorization.png", ["training patches of 32x32", "linear map"]),
     "plot_compression.py": ("compression.png", ["bits       PCA  Autoencoder"]),
     "plot_imputation.py": ("imputation.png", ["entries removed at random", "KNNImputer"]),
     "plot_streaming.py": (
