@@ -459,7 +459,7 @@ or (n_samples, C, H, W)
         predictions = self._map(Xv, _inference.predict, (self.n_targets_,), check_finite_rows=True)
         return predictions.reshape(len(predictions), *self._target_layout)
 
-    def score(self, X, y, sample_weight=None):
+    def score(self, X, y):
         """Coefficient of determination R² of the predictions, averaged over all targets.
 
         Every target value (every pixel of an image target) is one output,
@@ -472,8 +472,6 @@ or (n_samples, C, H, W)
             Inputs.
         y : array-like
             Their true targets, in the layout :meth:`fit` was given.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Sample weights.
 
         Returns
         -------
@@ -483,7 +481,7 @@ or (n_samples, C, H, W)
         check_is_fitted(self)
         Y, _ = self._target_rows(y, reset=False)
         predictions = self.predict(X).reshape(len(Y), -1)
-        return float(r2_score(Y, predictions, sample_weight=sample_weight))
+        return float(r2_score(Y, predictions))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
