@@ -155,13 +155,13 @@ DOCS = {
         <https://skorch.readthedocs.io/en/stable/callbacks.html>`_ (instances
         or ``(name, callback)`` tuples), for example
         ``skorch.callbacks.Checkpoint``. They are copied at each fit.""",
-    "fitted": """\
+    "fitted_settings": """\
     n_components_ : int
         Size of the code.
 
     loss_ : {"mse", "bce"}
-        The reconstruction loss trained with.
-
+        The reconstruction loss trained with.""",
+    "training_history": """\
     n_iter_ : int
         Number of epochs run, over all calls to :meth:`fit` (with
         ``warm_start``) and :meth:`partial_fit`.
@@ -174,15 +174,8 @@ DOCS = {
         validation loss (higher is better); None without early stopping.
 
     best_validation_score_ : float or None
-        Best of ``validation_scores_``.
-
-    offset_ : float
-        Threshold on :meth:`score_samples`; :meth:`decision_function` is
-        ``score_samples(X) - offset_``.
-
-    outlier_score_ : {"hybrid", "reconstruction"}
-        What :meth:`score_samples` measures, as chosen at fit time.
-
+        Best of ``validation_scores_``.""",
+    "fitted_net": """\
     fill_values_ : ndarray of shape (`n_features_in_`,)
         The value a missing entry (NaN) takes in the network's input: each
         feature's mean over the observed values of the first training data.
@@ -197,6 +190,13 @@ DOCS = {
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during ``fit``. Defined only when `X`
         has feature names that are all strings.""",
+    "fitted_outlier": """\
+    offset_ : float
+        Threshold on :meth:`score_samples`; :meth:`decision_function` is
+        ``score_samples(X) - offset_``.
+
+    outlier_score_ : {"hybrid", "reconstruction"}
+        What :meth:`score_samples` measures, as chosen at fit time.""",
     "outlier_stats": """\
     outlier_stats_ : dict
         With ``outlier_score_="hybrid"``, what the score learned from the
@@ -215,6 +215,9 @@ DOCS = {
 DOCS["dense_parameters"] = "\n\n".join(
     DOCS[piece]
     for piece in ("dense_network", "loss", "training", "contamination", "outlier_score", "running")
+)
+DOCS["fitted"] = "\n\n".join(
+    DOCS[piece] for piece in ("fitted_settings", "training_history", "fitted_outlier", "fitted_net")
 )
 DOCS["dense_attributes"] = DOCS["fitted"] + "\n\n" + DOCS["outlier_stats"]
 DOCS["image_parameters"] = "\n\n".join(

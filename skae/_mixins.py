@@ -14,7 +14,51 @@ from ._validation import Interval, StrOptions, check_layer_sizes
 from .networks import ACTIVATIONS, DenseAutoencoderNetwork
 from .noise import NOISE_KINDS, Corruption
 
-__all__ = ["DenoisingMixin", "DenseNetworkMixin", "ImageLayoutMixin"]
+__all__ = [
+    "DenoisingMixin",
+    "DenseNetworkMixin",
+    "ImageLayoutMixin",
+    "check_image_shape",
+    "image_shape_from",
+]
+
+
+def check_image_shape(value, name):
+    """``value`` (a parameter named ``name``) as a ``(C, H, W)`` tuple, None, or a ValueError."""
+    if value is None:
+        return None
+    shape = check_layer_sizes(value, name)
+    if len(shape) != 3:
+        raise ValueError(
+            f"{name} must be (channels, height, width), three positive integers; got {value!r}."
+        )
+    return shape
+
+
+def image_shape_from(value, name, n_values, sample_shape, data):
+    """``(C, H, W)`` from the parameter ``name`` (``value``) and the data's layout, or None.
+
+    ``sample_shape`` is the shape of one sample of the array named ``data``
+    when it held images (``(H, W)`` or ``(C, H, W)``), else None for rows of
+    ``n_values`` values. The parameter, when set, must agree with both.
+    """
+    from_data = None
+    if sample_shape is not None:
+        from_data = (1, *sample_shape) if len(sample_shape) == 2 else tuple(sample_shape)
+    if value is None:
+        return from_data
+    shape = check_image_shape(value, name)
+    if from_data is not None and from_data != shape:
+        raise ValueError(
+            f"{name}={shape} does not match the images given in {data}, of shape "
+            f"{tuple(sample_shape)}."
+        )
+    if shape[0] * shape[1] * shape[2] != n_values:
+        raise ValueError(
+            f"{name}={shape} needs {data} of {shape[0] * shape[1] * shape[2]} values per "
+            f"sample, but {data} has {n_values}."
+        )
+    return shape
 
 
 class DenseNetworkMixin:
@@ -137,13 +181,7 @@ class ImageLayoutMixin:
                 f"kernel_size must be odd, so that padding keeps images centred; "
                 f"got {self.kernel_size}."
             )
-        if self.image_shape is not None:
-            shape = check_layer_sizes(self.image_shape, "image_shape")
-            if len(shape) != 3:
-                raise ValueError(
-                    "image_shape must be (channels, height, width), three positive "
-                    f"integers; got {self.image_shape!r}."
-                )
+        check_image_shape(self.image_shape, "image_shape")
 
     def _to_rows(self, X, reset):
         ndim = getattr(X, "ndim", None)
@@ -182,20 +220,4 @@ class ImageLayoutMixin:
 
     def _image_shape(self, n_features, sample_shape):
         """``(C, H, W)`` from ``image_shape`` and the training images, or None."""
-        from_data = None
-        if sample_shape is not None:
-            from_data = (1, *sample_shape) if len(sample_shape) == 2 else tuple(sample_shape)
-        if self.image_shape is None:
-            return from_data
-        shape = check_layer_sizes(self.image_shape, "image_shape")
-        if from_data is not None and from_data != shape:
-            raise ValueError(
-                f"image_shape={shape} does not match the images given, of shape "
-                f"{tuple(sample_shape)}."
-            )
-        if shape[0] * shape[1] * shape[2] != n_features:
-            raise ValueError(
-                f"image_shape={shape} needs rows of {shape[0] * shape[1] * shape[2]} values, "
-                f"but X has {n_features} features."
-            )
-        return shape
+        return image_shape_from(self.image_shape, "image_shape", n_features, sample_shape, "X")

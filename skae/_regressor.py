@@ -5,13 +5,14 @@ from functools import partial
 from numbers import Integral
 
 import numpy as np
+import torch
 from sklearn.base import RegressorMixin
 from sklearn.metrics import r2_score
 
 from . import _inference
 from ._docs import fill_doc
 from ._estimator import BaseEncoderDecoder
-from ._mixins import ImageLayoutMixin
+from ._mixins import ImageLayoutMixin, check_image_shape, image_shape_from
 from ._validation import (
     FLOAT_DTYPES,
     Interval,
@@ -20,7 +21,6 @@ from ._validation import (
     _fit_context,
     as_array_input,
     check_array,
-    check_is_fitted,
     check_layer_sizes,
     check_missing,
 )
@@ -137,35 +137,9 @@ class EncoderDecoderRegressor(ImageLayoutMixin, RegressorMixin, BaseEncoderDecod
     loss_ : {"mse", "bce"}
         The loss trained with.
 
-    n_iter_ : int
-        Number of epochs run, over all calls to :meth:`fit` (with
-        ``warm_start``) and :meth:`partial_fit`.
+    %(training_history)s
 
-    loss_curve_ : list of float
-        Training loss after each epoch.
-
-    validation_scores_ : list of float or None
-        The negative validation loss after each epoch (higher is better);
-        None without early stopping.
-
-    best_validation_score_ : float or None
-        Best of ``validation_scores_``.
-
-    fill_values_ : ndarray of shape (`n_features_in_`,)
-        The value a missing entry (NaN) of ``X`` takes in the network's
-        input: each feature's mean over the observed values of the first
-        training data.
-
-    net_ : skorch.NeuralNet
-        The fitted skorch net; the torch module is ``net_.module_``.
-
-    n_features_in_ : int
-        Number of features of ``X`` seen during ``fit`` (``C * H * W`` for
-        images).
-
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during ``fit``. Defined only when `X`
-        has feature names that are all strings.
+    %(fitted_net)s
 
     See Also
     --------
@@ -290,13 +264,7 @@ or (n_samples, C, H, W)
     def _check_params(self):
         super()._check_params()
         check_layer_sizes(self.hidden_layer_sizes, "hidden_layer_sizes")
-        if self.target_shape is not None:
-            shape = check_layer_sizes(self.target_shape, "target_shape")
-            if len(shape) != 3:
-                raise ValueError(
-                    "target_shape must be (channels, height, width), three positive "
-                    f"integers; got {self.target_shape!r}."
-                )
+        check_image_shape(self.target_shape, "target_shape")
 
     def _validated_targets(self, y, X, reset):
         Y, layout = self._target_rows(y, reset)
@@ -344,23 +312,15 @@ or (n_samples, C, H, W)
                 f"got an array of shape {given}."
             )
         sample = Y.shape[1:]
-        image = None
-        if Y.ndim >= 3:
-            image = (1, *sample) if Y.ndim == 3 else tuple(sample)
-            if self.target_shape is not None and image != check_layer_sizes(
-                self.target_shape, "target_shape"
-            ):
-                raise ValueError(
-                    f"target_shape={tuple(self.target_shape)} does not match the images "
-                    f"given in y, of shape {tuple(sample)}."
-                )
-        elif self.target_shape is not None:
-            image = check_layer_sizes(self.target_shape, "target_shape")
-            if Y.ndim == 1 or math.prod(image) != Y.shape[1]:
-                raise ValueError(
-                    f"target_shape={image} needs y of {math.prod(image)} values per sample, "
-                    f"but y has shape {given}."
-                )
+        if Y.ndim == 1 and self.target_shape is not None:
+            raise ValueError(
+                f"target_shape={tuple(self.target_shape)} describes image targets, but y is "
+                f"1-D, of shape {given}."
+            )
+        n_values = math.prod(sample)
+        image = image_shape_from(
+            self.target_shape, "target_shape", n_values, sample if Y.ndim >= 3 else None, "y"
+        )
         Y = Y.reshape(len(Y), -1) if Y.ndim != 2 else Y
         if not reset and (Y.shape[1] != self.n_targets_ or sample != self._target_layout):
             raise ValueError(
@@ -392,7 +352,8 @@ or (n_samples, C, H, W)
         return "as a table" if shape is None else f"as images of shape {shape}"
 
     def _make_network(self, n_features):
-        k, hidden = self.n_components_, check_layer_sizes(self.hidden_layer_sizes, "")
+        k = self.n_components_
+        hidden = check_layer_sizes(self.hidden_layer_sizes, "hidden_layer_sizes")
         conv = dict(
             filters=check_layer_sizes(self.filters, "filters"),
             kernel_size=self.kernel_size,
@@ -432,9 +393,12 @@ or (n_samples, C, H, W)
         )
 
     def _calibrate(self, net, rows, dtype):
-        """Whether the trained network's predictions on the training rows are finite."""
-        predictions = self._map(rows, _inference.predict, (self.n_targets_,), net=net, dtype=dtype)
-        return True if np.isfinite(predictions).all() else None
+        """Whether the trained network's predictions on the training rows are finite.
+
+        One flag per row, so that the pass holds no copy of the predictions.
+        """
+        finite = self._map(rows, _finite_predictions, (), net=net, dtype=np.float32)
+        return True if finite.all() else None
 
     # ------------------------------------------------------------------
     # Inference
@@ -478,9 +442,9 @@ or (n_samples, C, H, W)
         score : float
             R² of ``self.predict(X)`` against ``y``; 1 is perfect.
         """
-        check_is_fitted(self)
-        Y, _ = self._target_rows(y, reset=False)
-        predictions = self.predict(X).reshape(len(Y), -1)
+        predictions = self.predict(X)
+        predictions = predictions.reshape(len(predictions), -1)
+        Y = self._validated_targets(y, predictions, reset=False)
         return float(r2_score(Y, predictions))
 
     def __sklearn_tags__(self):
@@ -488,6 +452,11 @@ or (n_samples, C, H, W)
         tags.target_tags.multi_output = True
         tags.target_tags.single_output = True
         return tags
+
+
+def _finite_predictions(module, X, fill=None):
+    """1 for each row whose predictions are all finite, else 0."""
+    return torch.isfinite(_inference.predict(module, X, fill)).all(dim=1).float()
 
 
 def _mixed_network(

@@ -83,7 +83,11 @@ def test_convolutional_denoising_shares_the_denoising_options(images):
 @pytest.mark.parametrize(
     "params, X_shape, match",
     [
-        ({"image_shape": (1, 8, 8)}, (10, 60), r"image_shape=\(1, 8, 8\) needs rows of 64 values"),
+        (
+            {"image_shape": (1, 8, 8)},
+            (10, 60),
+            r"image_shape=\(1, 8, 8\) needs X of 64 values per sample",
+        ),
         ({"image_shape": (8, 8)}, (10, 64), r"image_shape must be \(channels, height, width\)"),
         ({"image_shape": (1, 4, 4)}, (10, 8, 8), r"does not match the images given"),
         ({"kernel_size": 4}, (10, 8, 8), "kernel_size must be odd"),

@@ -153,17 +153,23 @@ def test_missing_values(table):
 
 
 def test_missing_targets_leave_the_loss(table):
-    """A value hidden under NaN in y plays no part in training."""
+    """The training loss against targets with NaN is the error over the observed ones."""
+    import torch
+
     X, Y = table
     Y = Y.copy()
     Y[::3, 2] = np.nan
-    a = EncoderDecoderRegressor(max_iter=5, random_state=0).fit(X, Y)
-    Y_other = np.where(np.isnan(Y), 0.0, Y)
-    Y_other[::3, 2] = 1e3  # observed now, far off: would change the weights
-    b = EncoderDecoderRegressor(max_iter=5, random_state=0).fit(X, Y_other)
-    assert not np.allclose(a.predict(X), b.predict(X))
-    c = EncoderDecoderRegressor(max_iter=5, random_state=0).fit(X, Y)
-    np.testing.assert_array_equal(a.predict(X), c.predict(X))
+    model = EncoderDecoderRegressor(max_iter=3, random_state=0).fit(X, Y)
+    assert model.net_.masked_loss_
+    rows = torch.as_tensor(X, dtype=torch.float32)
+    targets = torch.as_tensor(Y, dtype=torch.float32)
+    with torch.no_grad():
+        output = model.net_.module_(rows)
+        loss = model.net_.get_loss(output, targets, X=rows).item()
+    observed = ~np.isnan(Y)
+    by_hand = np.mean((output[0].numpy() - Y)[observed] ** 2)
+    assert loss == pytest.approx(by_hand, rel=1e-5)
+    assert np.isfinite(model.loss_curve_).all()
 
 
 def test_determinism_persistence_and_clone(images):
@@ -237,6 +243,7 @@ def test_dataframes_in(table):
         ({"skip_connections": True}, "X", "Y", ValueError, "needs images on both sides"),
         ({"target_shape": (1, 2, 2)}, "X", "Y", ValueError, "needs y of 4 values per sample"),
         ({"target_shape": (1, 2)}, "X", "Y", ValueError, "target_shape must be"),
+        ({"target_shape": (1, 2, 2)}, "X", "1d", ValueError, "describes image targets"),
         ({"target_shape": (1, 4, 4)}, "X", "images", ValueError, "does not match the images"),
         ({}, "X", "nan column", ValueError, "column"),
         ({}, "X", "huge", ValueError, "beyond float32"),
@@ -248,6 +255,7 @@ def test_bad_targets_are_refused_before_training(table, params, X_, Y_, error, m
         None: None,
         "Y": Y,
         "short": Y[:10],
+        "1d": Y[:, 0],
         "inf": np.where(np.arange(Y.size).reshape(Y.shape) == 4, np.inf, Y),
         "strings": np.full((300, 2), "a"),
         "5d": np.zeros((300, 1, 1, 1, 1)),
@@ -270,3 +278,5 @@ def test_a_failed_refit_changes_nothing(table):
     np.testing.assert_array_equal(model.predict(X), before)
     with pytest.raises(ValueError, match="fitted on targets of shape"):
         model.score(X, Y[:, :2])
+    with pytest.raises(ValueError, match="same number of samples"):
+        model.score(X, Y[:10])

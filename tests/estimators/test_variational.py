@@ -305,7 +305,9 @@ def test_rows_without_image_shape_train_the_dense_network(X):
 
 
 def test_image_shape_errors(X):
-    with pytest.raises(ValueError, match=r"image_shape=\(1, 4, 4\) needs rows of 16 values"):
+    with pytest.raises(
+        ValueError, match=r"image_shape=\(1, 4, 4\) needs X of 16 values per sample"
+    ):
         VariationalAutoencoder(2, image_shape=(1, 4, 4), max_iter=1).fit(X)
     with pytest.raises(ValueError, match="kernel_size must be odd"):
         VariationalAutoencoder(2, image_shape=(1, 8, 8), kernel_size=2, max_iter=1).fit(X)
