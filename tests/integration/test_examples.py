@@ -41,6 +41,10 @@ CASES = {
     ),
     "plot_colorization.py": ("colorization.png", ["training patches of 32x32", "linear map"]),
     "plot_compression.py": ("compression.png", ["bits       PCA  Autoencoder"]),
+    "plot_image_to_image.py": (
+        "image_to_image.png",
+        ["using scikit-learn's 8x8 digits", "super-resolution", "linear map"],
+    ),
     "plot_imputation.py": ("imputation.png", ["entries removed at random", "KNNImputer"]),
     "plot_streaming.py": (
         "streaming.png",
