@@ -15,10 +15,11 @@ from skorch.callbacks import (
     EpochTimer,
     LRScheduler,
     PassthroughScoring,
-    PrintLog,
     ProgressBar,
 )
 from skorch.utils import noop
+
+from ._logging import TablePrintLog, on_screen
 
 __all__ = [
     "DivergenceGuard",
@@ -282,7 +283,7 @@ def default_callbacks(verbose):
         ("valid_loss", EpochLoss("valid_loss")),
     ]
     if verbose:
-        callbacks.append(("print_log", PrintLog()))
+        callbacks.append(("print_log", TablePrintLog()))
     return callbacks
 
 
@@ -427,7 +428,8 @@ def make_callbacks(*, early_stopping, tol, n_iter_no_change, verbose, monitor=No
     tol : float
     n_iter_no_change : int
     verbose : int
-        From 2 on, a progress bar per epoch is added.
+        From 2 on, a progress bar per epoch is added when the output is on
+        a screen (a terminal or a notebook), not in a file.
     monitor : str or None, default=None
         A history key recorded on each epoch by another callback: if given,
         the rule stops on it, whatever ``early_stopping``, and restores the
@@ -450,7 +452,7 @@ def make_callbacks(*, early_stopping, tol, n_iter_no_change, verbose, monitor=No
         sink=print if verbose else noop,
     )
     callbacks = [("divergence", guard), ("stopping", stopping)]
-    if verbose >= 2:
+    if verbose >= 2 and on_screen():
         callbacks.append(("progress_bar", ProgressBar()))
     return guard, stopping, callbacks
 

@@ -15,6 +15,7 @@ import numpy as np
 from sklearn.utils import check_random_state
 
 from . import _outlier
+from ._logging import StreamProgress
 from ._validation import _is_polars, as_array_input
 
 __all__ = ["fit_stream"]
@@ -41,6 +42,10 @@ def fit_stream(estimator, X, *, n_epochs=1, chunk_size="auto", random_state=None
     estimates the outlier threshold ``offset_`` (and the hybrid score's
     statistics) from a uniform random sample of at most 20,000 rows of the
     whole stream, rather than from the last chunk.
+
+    With ``estimator.verbose >= 1``, a line per chunk (its pass, rows and
+    training loss) and one per pass report the progress, besides what the
+    estimator's own ``partial_fit`` prints.
 
     The call is a transaction: when a chunk fails (a truncated file, a
     reader that raises, a chunk of another width), the estimator is
@@ -141,6 +146,7 @@ def fit_stream(estimator, X, *, n_epochs=1, chunk_size="auto", random_state=None
     saved = copy.deepcopy(vars(estimator))
     passes = _Passes(estimator) if thresholds else None
     progress = {"pass": 0, "chunk": 0}
+    report = StreamProgress(n_epochs, getattr(estimator, "verbose", 0))
     interrupted = None
     try:
         # the first pass samples the rows: every pass sees them, and an interrupted later
@@ -148,7 +154,7 @@ def fit_stream(estimator, X, *, n_epochs=1, chunk_size="auto", random_state=None
         reservoir = _Reservoir(_outlier.MAX_STATS_SAMPLES, seed) if thresholds else None
         for epoch in range(n_epochs):
             progress.update({"pass": epoch + 1, "chunk": 0})
-            n_chunks = 0
+            n_chunks = n_rows = 0
             chunks = iter(source())
             while True:
                 progress["chunk"] += 1
@@ -169,6 +175,10 @@ def fit_stream(estimator, X, *, n_epochs=1, chunk_size="auto", random_state=None
                     interrupted = dict(progress)
                     break
                 n_chunks += 1
+                n_rows += len(chunk)
+                curve = getattr(estimator, "loss_curve_", None)
+                loss = curve[-1] if curve else None
+                report.chunk(epoch, progress["chunk"], len(chunk), n_rows, loss)
                 if thresholds:
                     passes.add(len(chunk))
                     if epoch == 0:
@@ -185,6 +195,7 @@ def fit_stream(estimator, X, *, n_epochs=1, chunk_size="auto", random_state=None
                     "call (for example lambda: read_chunks(path)), not the same, "
                     "already exhausted, iterator."
                 )
+            report.end_pass(epoch, n_chunks, n_rows)
             if thresholds:
                 passes.end_pass()
         progress["chunk"] = None
