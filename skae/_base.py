@@ -36,7 +36,6 @@ from ._validation import (
     check_array,
     check_finite,
     check_is_fitted,
-    output_container,
 )
 
 __all__ = ["BaseAutoencoder"]
@@ -146,7 +145,11 @@ class BaseAutoencoder(OutlierMixin, BaseEncoderDecoder):
 
         Returns
         -------
-        X_reconstructed : ndarray of shape (n_samples, n_features_in)
+        X_reconstructed : ndarray or DataFrame of shape (n_samples, n_features_in)
+            A DataFrame with the columns ``feature_names_in_`` (``x0``,
+            ``x1``, ... without them) when ``set_output`` asks for one or
+            when ``X`` is a pandas DataFrame (then with its index); images
+            for a model fitted on images.
         """
         check_is_fitted(self)
         X = as_array_input(X)
@@ -166,7 +169,7 @@ class BaseAutoencoder(OutlierMixin, BaseEncoderDecoder):
             columns=None,
             missing=False,
         )
-        return self._from_rows(decoded, self._fitted_layout())
+        return self._from_rows(decoded, self._fitted_layout(), X, names_from_X=False)
 
     def reconstruct(self, X):
         """Encode and decode ``X`` in one pass: ``inverse_transform(transform(X))``.
@@ -177,12 +180,15 @@ class BaseAutoencoder(OutlierMixin, BaseEncoderDecoder):
 
         Returns
         -------
-        X_reconstructed : ndarray of shape (n_samples, n_features)
-            Same float dtype as ``X``.
+        X_reconstructed : ndarray or DataFrame of shape (n_samples, n_features)
+            Same float dtype as ``X``; images for image input. A DataFrame
+            with ``X``'s columns and index when ``X`` is one, or with
+            ``set_output(transform="pandas")`` (``"polars"`` likewise), as
+            :meth:`transform` follows it.
         """
-        X, sample_shape = self._check_inference_input(X)
-        reconstructed = self._map(X, _inference.reconstruct, X.shape[1:], check_finite_rows=True)
-        return self._from_rows(reconstructed, sample_shape)
+        Xv, sample_shape = self._check_inference_input(X)
+        reconstructed = self._map(Xv, _inference.reconstruct, Xv.shape[1:], check_finite_rows=True)
+        return self._from_rows(reconstructed, sample_shape, X)
 
     def reconstruction_error(self, X, per_feature=False):
         """Squared reconstruction error of each sample, or of each sample and feature.
@@ -203,9 +209,11 @@ class BaseAutoencoder(OutlierMixin, BaseEncoderDecoder):
             ``(n_samples, n_features)``, whose row means are the former.
             A missing entry (NaN in ``X``) has the error NaN, and a sample's
             mean runs over its observed features only.
-            When ``X`` is a pandas DataFrame, a Series (or a DataFrame with
-            ``X``'s column names) sharing ``X``'s index; when it is a polars
-            DataFrame, a polars Series (or DataFrame).
+            The per-sample errors are a Series sharing ``X``'s index when
+            ``X`` is a pandas DataFrame (a polars Series for a polars one).
+            The per-feature errors come in the container of
+            :meth:`reconstruct`: a DataFrame with ``X``'s columns and index
+            when ``X`` is one, or with ``set_output(transform="pandas")``.
         """
         Xv, sample_shape = self._check_inference_input(X)
         if per_feature:
@@ -216,19 +224,15 @@ class BaseAutoencoder(OutlierMixin, BaseEncoderDecoder):
         if per_feature:
             # a missing entry has no error
             errors[np.isnan(Xv)] = np.nan
-            errors = self._from_rows(errors, sample_shape)
+            return self._from_rows(errors, sample_shape, X)
         if _is_polars(X):
             import polars as pl
 
-            if per_feature:
-                return pl.DataFrame(errors, schema=list(X.columns), orient="row")
             return pl.Series("reconstruction_error", errors)
         if not _is_dataframe(X):
             return errors
         import pandas as pd
 
-        if per_feature:
-            return pd.DataFrame(errors, columns=X.columns, index=X.index)
         return pd.Series(errors, index=X.index, name="reconstruction_error")
 
     # ------------------------------------------------------------------
@@ -332,10 +336,7 @@ class BaseAutoencoder(OutlierMixin, BaseEncoderDecoder):
         contributions = feature_contributions(anomaly_score, Xv, reconstruction)
         # a missing entry contributes nothing that could be told apart: NaN, as its error
         contributions[np.isnan(Xv)] = np.nan
-        if sample_shape is not None:
-            return self._from_rows(contributions, sample_shape)
-        columns = X.columns if _is_dataframe(X) else getattr(self, "feature_names_in_", None)
-        return output_container(self, contributions, X, columns)
+        return self._from_rows(contributions, sample_shape, X)
 
     def decision_function(self, X):
         """Shifted scores: negative for outliers, positive for inliers.

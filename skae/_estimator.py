@@ -29,11 +29,13 @@ from ._validation import (
     Interval,
     InvalidParameterError,
     StrOptions,
+    _columns,
     as_array_input,
     check_finite,
     check_is_fitted,
     check_missing,
     check_X,
+    output_container,
 )
 from .losses import ReconstructionLoss
 
@@ -229,9 +231,21 @@ class BaseEncoderDecoder(
                 on_nonfinite_output=on_nonfinite_output,
             )
 
-    def _from_rows(self, Y, sample_shape):
-        """Give rows of the input space back the layout ``sample_shape`` (None: rows)."""
-        return Y if sample_shape is None else Y.reshape(len(Y), *sample_shape)
+    def _from_rows(self, Y, sample_shape, X=None, names_from_X=True):
+        """Rows of the input space in the layout and container the user gave.
+
+        Images get back the layout ``sample_shape``. Rows (``sample_shape``
+        None) come in the container :meth:`transform` would use (see
+        ``set_output``): a DataFrame when it asks for one or when ``X`` is
+        one, with ``X``'s columns (if ``names_from_X``) or else
+        ``feature_names_in_``, and ``X``'s index; an array otherwise.
+        """
+        if sample_shape is not None:
+            return Y.reshape(len(Y), *sample_shape)
+        columns = _columns(X) if names_from_X else None
+        if columns is None:
+            columns = getattr(self, "feature_names_in_", None)
+        return output_container(self, Y, X, columns)
 
     def transform(self, X):
         """Encode ``X`` into codes.

@@ -148,8 +148,8 @@ class DenoisingMixin:
 
         Returns
         -------
-        X_denoised : ndarray of shape (n_samples, n_features)
-            Same as :meth:`reconstruct`.
+        X_denoised : ndarray or DataFrame of shape (n_samples, n_features)
+            Same as :meth:`reconstruct`, in its container.
         """
         return self.reconstruct(X)
 

@@ -13,7 +13,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils._param_validation import InvalidParameterError
 from skorch.callbacks import Callback
 
-from skae import Autoencoder
+from skae import Autoencoder, ConvAutoencoder, DenoisingAutoencoder, VariationalAutoencoder
 from skae.networks import ACTIVATIONS
 
 FAST = dict(max_iter=5, hidden_layer_sizes=(16,), random_state=0)
@@ -145,6 +145,64 @@ def test_feature_names_out_and_pandas_output(blobs):
     codes = ae.transform(df)
     assert isinstance(codes, pd.DataFrame) and list(codes.columns) == names
     np.testing.assert_array_equal(ae.feature_names_in_, list("abcdef"))
+
+
+SAMPLES_BY_FEATURES = {
+    "reconstruct": lambda m, X: m.reconstruct(X),
+    "denoise": lambda m, X: m.denoise(X),
+    "explain": lambda m, X: m.explain(X),
+    "per-feature errors": lambda m, X: m.reconstruction_error(X, per_feature=True),
+}
+
+
+@pytest.mark.parametrize("method", sorted(SAMPLES_BY_FEATURES))
+def test_samples_by_features_follow_the_frame_and_set_output(method, blobs):
+    call = SAMPLES_BY_FEATURES[method]
+    df = pd.DataFrame(blobs, columns=list("abcdef"), index=np.arange(len(blobs)) + 100)
+    model = DenoisingAutoencoder(3, **FAST).fit(df)
+    out = call(model, df.iloc[:5])
+    assert isinstance(out, pd.DataFrame)
+    assert list(out.columns) == list("abcdef") and list(out.index) == [100, 101, 102, 103, 104]
+    with pytest.warns(UserWarning, match="valid feature names"):
+        assert isinstance(call(model, df.iloc[:5].to_numpy()), np.ndarray)  # as the input
+    model.set_output(transform="pandas")
+    with pytest.warns(UserWarning, match="valid feature names"):
+        out = call(model, df.iloc[:5].to_numpy())
+    assert isinstance(out, pd.DataFrame) and list(out.columns) == list("abcdef")
+
+
+def test_inverse_transform_follows_set_output_with_the_input_names(blobs):
+    df = pd.DataFrame(blobs, columns=list("abcdef"), index=np.arange(len(blobs)) + 100)
+    ae = Autoencoder(3, **FAST).fit(df)
+    codes = ae.transform(df.iloc[:4])
+    assert isinstance(ae.inverse_transform(codes), np.ndarray)
+    ae.set_output(transform="pandas")
+    codes = ae.transform(df.iloc[:4])
+    decoded = ae.inverse_transform(codes)
+    assert list(decoded.columns) == list("abcdef") and list(decoded.index) == [100, 101, 102, 103]
+    np.testing.assert_allclose(
+        decoded.to_numpy(), ae.reconstruct(df.iloc[:4]).to_numpy(), rtol=1e-5
+    )
+    unnamed = Autoencoder(3, **FAST).set_output(transform="pandas").fit(blobs)
+    assert list(unnamed.inverse_transform(np.zeros((2, 3))).columns) == [f"x{i}" for i in range(6)]
+
+
+def test_images_stay_images_whatever_set_output(digits):
+    images = digits[0][:40].reshape(-1, 8, 8)
+    model = ConvAutoencoder(2, max_iter=1, random_state=0).set_output(transform="pandas")
+    model.fit(images)
+    assert model.reconstruct(images[:3]).shape == (3, 8, 8)
+    assert model.explain(images[:3]).shape == (3, 8, 8)
+
+
+def test_generated_samples_follow_set_output(blobs):
+    df = pd.DataFrame(blobs, columns=list("abcdef"))
+    vae = VariationalAutoencoder(2, **FAST).fit(df)
+    assert isinstance(vae.sample(3, random_state=0), np.ndarray)
+    vae.set_output(transform="pandas")
+    samples = vae.sample(3, random_state=0)
+    assert isinstance(samples, pd.DataFrame) and list(samples.columns) == list("abcdef")
+    assert list(vae.decode_line(np.zeros(2), np.ones(2), n_points=4).columns) == list("abcdef")
 
 
 def test_inverse_transform_checks_the_code_width(blobs):
