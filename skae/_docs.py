@@ -8,7 +8,32 @@ signs as they are.
 
 import re
 
-__all__ = ["DOCS", "fill_doc"]
+__all__ = ["DOCS", "DOCS_URL", "DocLinkMixin", "fill_doc"]
+
+DOCS_URL = "https://skae.readthedocs.io/en/{version}/"
+"""Where the documentation site is published; ``{version}`` is "latest" or "stable"."""
+
+
+class DocLinkMixin:
+    """Links an estimator's HTML representation (its "?" icon) to its API page.
+
+    scikit-learn's own estimators link to scikit-learn's pages; this points
+    skae's to ``generated/skae.<Class>.html`` of the documentation built
+    for this version: "latest" for a development version, "stable" for a
+    release.
+    """
+
+    _doc_link_module = "skae"
+
+    @property
+    def _doc_link_template(self):
+        from . import __version__
+
+        version = "latest" if "dev" in __version__ else "stable"
+        return (
+            DOCS_URL.format(version=version) + "generated/{estimator_module}.{estimator_name}.html"
+        )
+
 
 _TOKEN = re.compile(r"^ *%\((\w+)\)s$", re.MULTILINE)
 

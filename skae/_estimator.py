@@ -21,6 +21,7 @@ from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, Transfo
 
 from . import _inference
 from ._callbacks import check_callbacks
+from ._docs import DocLinkMixin
 from ._fitting import FittingMixin
 from ._persistence import PersistenceMixin
 from ._threads import torch_threads
@@ -43,6 +44,7 @@ __all__ = ["BaseEncoderDecoder"]
 
 
 class BaseEncoderDecoder(
+    DocLinkMixin,
     FittingMixin,
     PersistenceMixin,
     ClassNamePrefixFeaturesOutMixin,

@@ -11,6 +11,7 @@ from sklearn.utils import check_random_state
 
 from ._callbacks import held_out_callbacks
 from ._denoising import DenoisingAutoencoder
+from ._docs import DocLinkMixin
 from ._validation import (
     FLOAT_DTYPES,
     Interval,
@@ -102,7 +103,7 @@ def hold_out(Z, fraction, random_state):
     return training, part
 
 
-class AutoencoderImputer(TransformerMixin, BaseEstimator):
+class AutoencoderImputer(DocLinkMixin, TransformerMixin, BaseEstimator):
     """Fill missing values with what a denoising autoencoder reconstructs for them.
 
     Each feature is standardised on its observed values; a

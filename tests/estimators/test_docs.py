@@ -1,6 +1,7 @@
 """Every parameter and fitted attribute of every estimator is documented, once."""
 
 import inspect
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -59,3 +60,25 @@ def test_the_tests_the_user_guide_names_exist():
     assert named <= defined, sorted(named - defined)
     for path in re.findall(r"`(tests/[\w/]+\.py)`", guide):
         assert (root / path).exists(), path
+
+
+@pytest.mark.parametrize(
+    "cls", [*VARIANTS, "EncoderDecoderRegressor", "AutoencoderImputer"], ids=str
+)
+def test_the_html_repr_links_to_the_api_page(cls):
+    import re
+
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+    from sklearn.utils import estimator_html_repr
+
+    import skae
+
+    cls = getattr(skae, cls) if isinstance(cls, str) else cls
+    page = f"/generated/skae.{cls.__name__}.html"
+    html = estimator_html_repr(make_pipeline(StandardScaler(), cls()))
+    links = set(re.findall(r'href="([^"#]+)', html))
+    assert any(link.startswith("https://") and link.endswith(page) for link in links)
+    assert any("scikit-learn.org" in link and "StandardScaler" in link for link in links)
+    built = Path(__file__).parents[2] / "docs" / "api.rst"
+    assert cls.__name__ in built.read_text()  # the page it links to is generated
