@@ -290,12 +290,25 @@ def default_callbacks(verbose):
 class StoppingRule(EarlyStopping):
     """skorch's ``EarlyStopping``, recording whether it ended the last training call.
 
+    With ``threshold_mode="rel"``, the threshold is relative to the part of
+    the loss above ``floor``, the lowest loss reachable: ``EarlyStopping``'s
+    other parameters as they are.
+
     Attributes
     ----------
     stopped_ : bool
         Whether the monitored loss stopped improving by ``threshold`` for
         ``patience`` epochs, which ended the last training call.
     """
+
+    def __init__(self, floor=0.0, **kwargs):
+        super().__init__(**kwargs)
+        self.floor = floor
+
+    def _calc_new_threshold(self, score):
+        if self.threshold_mode != "rel":
+            return super()._calc_new_threshold(score)
+        return self.floor + (score - self.floor) * (1 - self.threshold)
 
     def on_train_begin(self, net, **kwargs):
         self.stopped_ = False
@@ -415,17 +428,19 @@ def held_out_callbacks(rows, held, values, *, patience, factor=0.3):
     ]
 
 
-def make_callbacks(*, early_stopping, tol, n_iter_no_change, verbose, monitor=None):
+def make_callbacks(*, early_stopping, tol, n_iter_no_change, verbose, monitor=None, floor=0.0):
     """The guard, the stopping rule and the progress bar an estimator trains with.
 
     Parameters
     ----------
     early_stopping : bool
-        If True, stop when the validation loss has not improved by ``tol``
-        for ``n_iter_no_change`` epochs and restore the best weights;
+        If True, stop when the validation loss has not fallen below
+        ``1 - tol`` times its last improvement for ``n_iter_no_change``
+        epochs and restore the best weights;
         otherwise stop on the training loss in the same way and keep the
         last weights (scikit-learn's MLP rule).
     tol : float
+        Relative to the part of the loss above ``floor``.
     n_iter_no_change : int
     verbose : int
         From 2 on, a progress bar per epoch is added when the output is on
@@ -434,6 +449,9 @@ def make_callbacks(*, early_stopping, tol, n_iter_no_change, verbose, monitor=No
         A history key recorded on each epoch by another callback: if given,
         the rule stops on it, whatever ``early_stopping``, and restores the
         best weights.
+    floor : float, default=0.0
+        The lowest value the monitored loss can take (the targets' entropy
+        under the binary cross-entropy).
 
     Returns
     -------
@@ -447,7 +465,8 @@ def make_callbacks(*, early_stopping, tol, n_iter_no_change, verbose, monitor=No
         monitor=monitor or ("valid_loss" if early_stopping else "train_loss"),
         patience=n_iter_no_change,
         threshold=tol,
-        threshold_mode="abs",
+        threshold_mode="rel",
+        floor=floor,
         load_best=early_stopping or monitor is not None,
         sink=print if verbose else noop,
     )

@@ -53,7 +53,7 @@ class DenoisingAutoencoder(DenoisingMixin, DenseNetworkMixin, BaseAutoencoder):
     >>> from sklearn.datasets import load_digits
     >>> from skae import DenoisingAutoencoder
     >>> X = load_digits().data / 16
-    >>> dae = DenoisingAutoencoder(16, noise_level=0.3, tol=1e-2, random_state=0).fit(X)
+    >>> dae = DenoisingAutoencoder(16, noise_level=0.3, random_state=0).fit(X)
     >>> noisy = np.clip(X + np.random.default_rng(0).normal(0, 0.3, X.shape), 0, 1)
     >>> clean = dae.denoise(noisy)
     >>> bool(np.mean((clean - X) ** 2) < np.mean((noisy - X) ** 2))
@@ -79,7 +79,7 @@ class DenoisingAutoencoder(DenoisingMixin, DenseNetworkMixin, BaseAutoencoder):
         max_iter=200,
         learning_rate_init=1e-3,
         alpha=1e-4,
-        tol=1e-4,
+        tol=1e-2,
         early_stopping=False,
         validation_fraction=0.1,
         n_iter_no_change=10,

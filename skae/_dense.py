@@ -77,7 +77,7 @@ class Autoencoder(DenseNetworkMixin, BaseAutoencoder):
     >>> from sklearn.datasets import load_digits
     >>> from skae import Autoencoder
     >>> X = load_digits().data / 16
-    >>> ae = Autoencoder(n_components=8, tol=1e-2, random_state=0).fit(X)
+    >>> ae = Autoencoder(n_components=8, random_state=0).fit(X)
     >>> ae.transform(X).shape
     (1797, 8)
     >>> ae.inverse_transform(ae.transform(X)).shape
@@ -102,7 +102,7 @@ class Autoencoder(DenseNetworkMixin, BaseAutoencoder):
         max_iter=200,
         learning_rate_init=1e-3,
         alpha=1e-4,
-        tol=1e-4,
+        tol=1e-2,
         early_stopping=False,
         validation_fraction=0.1,
         n_iter_no_change=10,

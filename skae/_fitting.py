@@ -24,7 +24,7 @@ from ._batches import FitData
 from ._training import TrainingConfig, draw_seeds, new_net, resolve_device, train
 from .networks import build_network
 
-__all__ = ["FittingMixin"]
+__all__ = ["FittingMixin", "auto_batch_size"]
 
 
 @contextlib.contextmanager
@@ -55,6 +55,17 @@ def _has_missing(X):
 def _float32_rows(X):
     """The validated rows as one float32 tensor, converted once (shared with numpy if they are)."""
     return torch.from_numpy(np.require(X, dtype=np.float32, requirements=["C", "W"]))
+
+
+def auto_batch_size(n_rows):
+    """``batch_size="auto"``: a tenth of the training rows, within 32 and 200.
+
+    ``min(200, n_rows)`` (scikit-learn's MLP rule) gives a table of a few
+    hundred rows two or three optimizer steps an epoch, too few to converge
+    in 200 epochs; a tenth of the rows gives it ten. From 2,000 rows on it is
+    MLP's 200, and never more rows than there are.
+    """
+    return min(200, n_rows, max(32, n_rows // 10))
 
 
 class FittingMixin:
@@ -91,6 +102,11 @@ class FittingMixin:
             net = self._copy_net() if continuing else self._build_net()
             history_start = len(net.history)
             config = self._training_config(partial, data.train, has_missing, target_missing)
+            config = config._replace(
+                loss_floor=self._loss_floor(
+                    data.train if data.train_targets is None else data.train_targets
+                )
+            )
             outcome = train(net, data, config)
             if outcome.interrupted and outcome.epochs_completed == 0:
                 raise KeyboardInterrupt
@@ -212,7 +228,9 @@ class FittingMixin:
         return None
 
     def _training_config(self, partial, train_rows, has_missing=False, target_missing=None):
-        batch_size = min(200, len(train_rows)) if self.batch_size == "auto" else self.batch_size
+        batch_size = (
+            auto_batch_size(len(train_rows)) if self.batch_size == "auto" else self.batch_size
+        )
         return TrainingConfig(
             epochs=1 if partial else self.max_iter,
             batch_size=batch_size,
@@ -230,6 +248,19 @@ class FittingMixin:
             fill=self._fill(resolve_device(self.device)) if has_missing else None,
             masked_loss=has_missing if target_missing is None else target_missing,
         )
+
+    def _loss_floor(self, targets):
+        """The lowest training loss a network could reach on ``targets`` (a tensor).
+
+        The relative stopping rule (``tol``) measures the part of the loss
+        above it. 0 for squared errors; for ``loss="bce"``, the mean binary
+        entropy of the observed targets, which no prediction goes below.
+        """
+        if self.loss_ != "bce":
+            return 0.0
+        p = targets[~torch.isnan(targets)].double().clamp(0, 1)
+        terms = -(torch.xlogy(p, p) + torch.xlogy(1 - p, 1 - p))
+        return float(terms.mean()) if len(terms) else 0.0
 
     def _calibrate(self, net, rows, dtype):
         """What the fit learns from one pass of the trained ``net`` over the training rows.
@@ -301,8 +332,9 @@ class FittingMixin:
                 monitor = self._stopping_monitor().replace("_", " ").removesuffix(" loss")
             message, category = (
                 f"{name} reached max_iter={self.max_iter} epochs while "
-                f"its {monitor} loss was still improving by more than tol={self.tol}. "
-                "Increase max_iter, or tol to stop sooner.",
+                f"its {monitor} loss was still falling by more than tol={self.tol:g} of "
+                f"itself every {self.n_iter_no_change} epochs. Increase max_iter, or tol "
+                "to stop sooner.",
                 ConvergenceWarning,
             )
         else:

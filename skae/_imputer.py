@@ -12,6 +12,7 @@ from sklearn.utils import check_random_state
 from ._callbacks import held_out_callbacks
 from ._denoising import DenoisingAutoencoder
 from ._docs import DocLinkMixin
+from ._fitting import auto_batch_size
 from ._validation import (
     FLOAT_DTYPES,
     Interval,
@@ -153,9 +154,9 @@ class AutoencoderImputer(DocLinkMixin, TransformerMixin, BaseEstimator):
     validation_fraction : float in (0, 1), default=0.1
         Share of the observed entries held out with ``early_stopping``.
     tol : float, default=1e-4
-        Improvement of the held-out mean squared error (in units of each
-        feature's standard deviation, squared) that counts; of the training
-        loss without ``early_stopping``.
+        Relative improvement of the held-out mean squared error that counts
+        (a fall below ``1 - tol`` times its last improvement); of the
+        training loss without ``early_stopping``.
     n_iter_no_change : int, default=15
         Epochs without such an improvement before training stops.
     add_indicator : bool, default=False
@@ -300,9 +301,8 @@ class AutoencoderImputer(DocLinkMixin, TransformerMixin, BaseEstimator):
         if params["n_components"] == "auto":
             params["n_components"] = n_features
         if params["batch_size"] == "auto":
-            # at least ten steps an epoch on small tables, so that an epoch's
-            # held-out check comes after some training
-            params["batch_size"] = min(200, n_samples, max(32, n_samples // 10))
+            # the autoencoders' rule, on all the rows rather than the training part
+            params["batch_size"] = auto_batch_size(n_samples)
         return _ImputingAutoencoder(
             noise="masking", noise_level=self.mask_rate, loss="mse", outlier_score="reconstruction"
         ).set_params(**params)

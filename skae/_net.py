@@ -1,4 +1,4 @@
-"""The skorch net skae trains; with :mod:`skae._callbacks`, the only module importing skorch.
+"""The skorch net skae trains; with its callbacks and logging, the only modules importing skorch.
 
 skorch runs the training loop, the callbacks (printing, early stopping,
 progress bars, checkpoints) and the history. :class:`AutoencoderNet` replaces

@@ -199,7 +199,7 @@ class EncoderDecoderRegressor(ImageLayoutMixin, RegressorMixin, BaseEncoderDecod
         max_iter=200,
         learning_rate_init=1e-3,
         alpha=1e-4,
-        tol=1e-4,
+        tol=1e-2,
         early_stopping=False,
         validation_fraction=0.1,
         n_iter_no_change=10,

@@ -68,7 +68,7 @@ class SparseAutoencoder(DenseNetworkMixin, BaseAutoencoder):
     >>> from sklearn.datasets import load_digits
     >>> from skae import SparseAutoencoder
     >>> X = load_digits().data / 16
-    >>> sae = SparseAutoencoder(32, tol=1e-2, random_state=0).fit(X)
+    >>> sae = SparseAutoencoder(32, random_state=0).fit(X)
     >>> sae.transform(X).shape
     (1797, 32)
     >>> stats = sae.sparsity_stats(X)
@@ -98,7 +98,7 @@ class SparseAutoencoder(DenseNetworkMixin, BaseAutoencoder):
         max_iter=200,
         learning_rate_init=1e-3,
         alpha=1e-4,
-        tol=1e-4,
+        tol=1e-2,
         early_stopping=False,
         validation_fraction=0.1,
         n_iter_no_change=10,

@@ -127,6 +127,8 @@ class TrainingConfig(NamedTuple):
     """The values missing entries take in the network's input, when the rows have any."""
     masked_loss: bool = False
     """Whether the targets have missing entries, which the loss leaves out."""
+    loss_floor: float = 0.0
+    """The lowest loss reachable on the training targets; ``tol`` is relative to the rest."""
 
 
 class TrainingOutcome(NamedTuple):
@@ -195,6 +197,7 @@ def train(net, data, config):
     guard, stopping, internal = make_callbacks(
         early_stopping=config.early_stopping,
         tol=config.tol,
+        floor=config.loss_floor,
         n_iter_no_change=config.n_iter_no_change,
         verbose=config.verbose,
         monitor=config.monitor,

@@ -175,7 +175,7 @@ class VariationalAutoencoder(ImageLayoutMixin, BaseAutoencoder):
         max_iter=200,
         learning_rate_init=1e-3,
         alpha=1e-4,
-        tol=1e-4,
+        tol=1e-2,
         early_stopping=False,
         validation_fraction=0.1,
         n_iter_no_change=10,
@@ -215,6 +215,12 @@ class VariationalAutoencoder(ImageLayoutMixin, BaseAutoencoder):
             self.activation,
             output_activation=self._output_activation,
         )
+
+    def _loss_floor(self, targets):
+        # the negative log-likelihood is summed over a sample's features
+        if self.loss_ == "bce":
+            return super()._loss_floor(targets) * self.n_features_in_
+        return 0.5 * self.n_features_in_ * math.log(2 * math.pi)
 
     def _make_criterion(self):
         return VariationalLoss(self.loss_, kl_weight=self.beta)

@@ -320,11 +320,13 @@ def test_training_runs_in_train_mode_and_inference_in_eval_mode(blobs):
     ae.net_.module_.encoder.register_forward_hook(lambda m, i, o: modes.append(m.training))
     ae.transform(blobs)
     assert modes == [False]
-    # the divergence guard's reference batch, one training batch, the guard's check of the
-    # weights it left, then the chunk's outlier statistics and offset_
+    # the transform above, the divergence guard's reference batch, the training batches,
+    # then the guard's check of the weights they left and the chunk's outlier statistics
     ae.partial_fit(blobs)
-    assert modes[:3] == [False, False, True]
-    assert len(modes) > 3 and not any(modes[3:])
+    n_batches = ae.net_.history[-1, "train_batch_count"]
+    assert n_batches == 4  # batches of 32 (a tenth of 120 rows, at least 32)
+    assert modes[: 2 + n_batches] == [False, False] + [True] * n_batches
+    assert len(modes) > 2 + n_batches and not any(modes[2 + n_batches :])
 
 
 def test_adam_runs_its_fused_kernel_on_one_param_group(blobs):
@@ -333,7 +335,7 @@ def test_adam_runs_its_fused_kernel_on_one_param_group(blobs):
     assert isinstance(optimizer, torch.optim.Adam) and optimizer.defaults["fused"] is True
     # one group, one kernel per step, the L2 term on every parameter
     assert [group["weight_decay"] for group in optimizer.param_groups] == [
-        pytest.approx(1e-4 / 120)
+        pytest.approx(1e-4 / 32)  # alpha / batch_size, the batch a tenth of 120 rows, >= 32
     ]
     assert len(optimizer.param_groups[0]["params"]) == len(list(ae.net_.module_.parameters()))
 
@@ -403,10 +405,14 @@ def test_the_last_short_batch_is_kept(blobs):
     assert ae.net_.history[-1, "batches", :, "train_batch_size"] == [50, 50, 20]
 
 
-def test_auto_batch_size_is_at_most_200():
-    X = np.random.default_rng(0).normal(size=(450, 3))
+@pytest.mark.parametrize(
+    ("n_rows", "sizes"),
+    [(20, [20]), (100, [32, 32, 32, 4]), (450, [45] * 10), (2500, [200] * 12 + [100])],
+)
+def test_auto_batch_size_is_a_tenth_of_the_rows_from_32_to_200(n_rows, sizes):
+    X = np.random.default_rng(0).normal(size=(n_rows, 3))
     ae = Autoencoder(max_iter=1, random_state=0).fit(X)
-    assert ae.net_.history[-1, "batches", :, "train_batch_size"] == [200, 200, 50]
+    assert ae.net_.history[-1, "batches", :, "train_batch_size"] == sizes
 
 
 def test_training_stops_when_the_loss_stalls(blobs):
