@@ -31,6 +31,7 @@ extensions = [
     "numpydoc",
     "myst_parser",
     "sphinx_gallery.gen_gallery",
+    "sphinx_design",
 ]
 
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
@@ -48,7 +49,8 @@ numpydoc_xref_param_type = False
 
 # Markdown pages: anchors for the "page.md#section" links the pages use on GitHub
 myst_heading_anchors = 3
-myst_enable_extensions = ["colon_fence"]
+myst_enable_extensions = ["colon_fence", "substitution"]
+myst_substitutions = {"version": release}
 
 # The gallery: every script in examples/ is run; SKAE_FAST_EXAMPLES cuts its epochs.
 sphinx_gallery_conf = {
@@ -66,12 +68,15 @@ sphinx_gallery_conf = {
 }
 os.environ.setdefault("MPLBACKEND", "Agg")
 
-html_theme = "alabaster"
+html_theme = "pydata_sphinx_theme"
 html_title = f"skae {release}"
 html_theme_options = {
-    "description": "scikit-learn autoencoders on PyTorch",
-    "fixed_sidebar": True,
-    "page_width": "1100px",
-    "sidebar_width": "220px",
+    "logo": {"text": f"skae {release}"},
+    "navbar_align": "left",
+    "show_toc_level": 2,
+    "secondary_sidebar_items": ["page-toc"],
+    "footer_start": ["copyright"],
+    "footer_end": ["sphinx-version", "theme-version"],
 }
+html_sidebars = {"index": [], "getting_started": []}
 html_static_path = []
