@@ -79,4 +79,5 @@ html_theme_options = {
     "footer_end": ["sphinx-version", "theme-version"],
 }
 html_sidebars = {"index": [], "getting_started": []}
-html_static_path = []
+html_static_path = ["_static"]
+html_css_files = ["skae.css"]

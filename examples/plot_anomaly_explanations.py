@@ -16,6 +16,8 @@ threshold ``offset_`` (:class:`~skae.plotting.AnomalyScoreDisplay`) and the
 3 largest per-feature errors of the six most anomalous samples
 (:class:`~skae.plotting.FeatureErrorDisplay`).
 
+Run it from the project's root::
+
     python examples/plot_anomaly_explanations.py [--output DIR]
 
 ``SKAE_FAST_EXAMPLES=1`` trains for a few epochs only. The quick build of

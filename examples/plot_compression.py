@@ -19,6 +19,8 @@ pixels take 64 x log2(17) = 262 bits.
 these pages runs that way: each autoencoder trains for 2 epochs, too few to
 learn a useful code, so there the autoencoder's curve is only indicative.
 
+Run it from the project's root::
+
     python examples/plot_compression.py [--data ../shared/data] [--output DIR]
 """
 

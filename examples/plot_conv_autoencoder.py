@@ -15,6 +15,8 @@ either network to learn the digits: there the reconstructed and denoised
 images come out as nearly the same grey blob, and the figure only shows
 its layout.
 
+Run it from the project's root::
+
     python examples/plot_conv_autoencoder.py [--data ../shared/data] [--output DIR]
 """
 

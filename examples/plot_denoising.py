@@ -14,6 +14,8 @@ run with few epochs. The quick build of these pages runs that way: the
 autoencoder trains for 2 epochs instead of 200, too few to learn to denoise,
 so there its PSNR and its row of the figure are only indicative.
 
+Run it from the project's root::
+
     python examples/plot_denoising.py [--data ../shared/data] [--output DIR]
 """
 

@@ -23,6 +23,8 @@ these pages runs that way: each fit runs 2 epochs, so the errors there are
 those of barely trained models, and the best and chosen pairs need not be
 those of a full run.
 
+Run it from the project's root::
+
     python examples/plot_grid_search.py [--data ../shared/data] [--output DIR]
 """
 

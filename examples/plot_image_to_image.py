@@ -13,6 +13,8 @@ scikit-learn's 8x8 digits. ``SKAE_FAST_EXAMPLES=1`` (the quick build of
 these pages) trains the digits for 30 epochs instead of 100, and MNIST for
 one epoch instead of 5.
 
+Run it from the project's root::
+
     python examples/plot_image_to_image.py [--data ../shared/data] [--output DIR]
 """
 

@@ -8,6 +8,8 @@ with four of scikit-learn's imputers, and draws the error on the removed
 entries against the missing rate. Set ``SKAE_FAST_EXAMPLES=1`` for a quick
 run (two rates, fewer epochs).
 
+Run it from the project's root::
+
     python examples/plot_imputation.py [--output DIR]
 """
 

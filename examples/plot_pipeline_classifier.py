@@ -15,6 +15,8 @@ MNIST when a data folder is given (``--data`` or ``SKAE_DATA``; the first
 these pages runs that way: each autoencoder trains for 2 epochs, too few to
 learn useful codes, so there its accuracies are only indicative.
 
+Run it from the project's root::
+
     python examples/plot_pipeline_classifier.py [--data ../shared/data] [--output DIR]
 """
 

@@ -19,6 +19,8 @@ build of these pages runs that way: 3 epochs, too few to learn the digits,
 so there the figure shows a barely trained network, with blurred
 reconstructions and a loss curve of three points.
 
+Run it from the project's root::
+
     python examples/plot_reconstructions.py [--data ../shared/data] [--output DIR]
 """
 

@@ -16,6 +16,8 @@ The quick build of these pages runs that way: 3 epochs instead of 200 on the
 digits, so there the numbers and histograms are those of barely trained
 models and only indicative.
 
+Run it from the project's root::
+
     python examples/plot_sparse_codes.py [--data ../shared/data] [--output DIR]
 """
 

@@ -18,6 +18,8 @@ The quick build of these pages runs that way (100 passes in a full run on
 the digits), so there both models are barely trained and the curves are
 short.
 
+Run it from the project's root::
+
     python examples/plot_streaming.py [--data ../shared/data] [--output DIR]
 """
 

@@ -17,6 +17,8 @@ the model to learn the digits: there the test digits do not gather by label
 and the decoded and sampled digits are grey blobs, so the figure only shows
 its layout.
 
+Run it from the project's root::
+
     python examples/plot_vae_latent_space.py [--data ../shared/data] [--output DIR]
 """
 

@@ -53,5 +53,5 @@ def test_the_front_page_example_runs_without_a_warning_and_prints_what_it_shows(
     assert len(blocks) == 1 and len(blocks[0].strip().splitlines()) <= 12
     assert run_quietly(blocks) == []
     printed = capsys.readouterr().out.strip()
-    shown = re.search(r"```python\n.*?```\n\nIt prints:\n\n```\n(.*?)```", page, flags=re.S)
+    shown = re.search(r"```python\n.*?```\n\nIt prints:\n\n```text\n(.*?)```", page, flags=re.S)
     assert shown is not None and printed == shown.group(1).strip()
