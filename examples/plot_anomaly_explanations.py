@@ -107,13 +107,13 @@ with warnings.catch_warnings():
 scores = detector.score_samples(X_scaled)
 flagged = detector.predict(X_scaled) == -1
 forest = IsolationForest(random_state=0).fit(X_scaled)
-print(
-    f"{len(X)} tumours, {N_ANOMALIES} malignant; ROC-AUC of -score_samples: "
-    f"{roc_auc_score(is_malignant, -scores):.3f} (reconstruction error alone: "
-    f"{roc_auc_score(is_malignant, detector.reconstruction_error(X_scaled)):.3f}, "
-    f"IsolationForest: {roc_auc_score(is_malignant, -forest.score_samples(X_scaled)):.3f}); "
-    f"flagged {flagged.sum()}, of which {(flagged & is_malignant).sum()} malignant"
-)
+print(f"{len(X)} tumours, {N_ANOMALIES} malignant")
+print(f"ROC-AUC of -score_samples:         {roc_auc_score(is_malignant, -scores):.3f}")
+errors = detector.reconstruction_error(X_scaled)
+print(f"  of the reconstruction error alone: {roc_auc_score(is_malignant, errors):.3f}")
+forest_scores = -forest.score_samples(X_scaled)
+print(f"  of IsolationForest:                {roc_auc_score(is_malignant, forest_scores):.3f}")
+print(f"flagged {flagged.sum()}, of which {(flagged & is_malignant).sum()} malignant")
 
 # %%
 # Which measurements make the top anomalies unusual
@@ -133,8 +133,9 @@ labels = pd.Series(is_malignant, index=X.index)
 print("Top anomalies and the 3 features with the largest reconstruction error:")
 for index, row in top.iterrows():
     kind = "malignant" if labels[index] else "benign"
-    features = ", ".join(f"{name} ({value:.1f})" for name, value in row.nlargest(3).items())
-    print(f"  sample {index:>3} ({kind:>9}): {features}")
+    print(f"  sample {index:>3} ({kind}):")
+    for name, value in row.nlargest(3).items():
+        print(f"      {name} ({value:.1f})")
 
 # %%
 # The figure
