@@ -267,16 +267,23 @@ class FeatureErrorDisplay:
         if not isinstance(errors, pd.DataFrame):
             errors = pd.DataFrame(np.asarray(errors))
         n = len(errors)
-        fig, axes, bounding = grid_axes(ax, 1, n, figsize=(max(3.2 * n, 4), 0.5 * n_features + 1.5))
+        # one panel under the other, so that each has the width for its feature names
+        height = n * (0.3 * n_features + 1.0) + 0.5
+        fig, axes, bounding = grid_axes(ax, n, 1, figsize=(6.4, height), hspace=0.5)
+        axes = axes.reshape(1, n)
         self.figure_, self.axes_, self.bounding_ax_ = fig, axes, bounding
         self.bars_ = []
         for ax_, (name, row) in zip(axes[0], errors.iterrows()):
             top = row.nlargest(n_features)[::-1]
             self.bars_.append(ax_.barh([str(c) for c in top.index], top.to_numpy(), color=color))
-            ax_.set_title(f"sample {name}", fontsize="small")
-            ax_.set_xlabel(xlabel)
+            ax_.set_title(f"sample {name}", fontsize="small", pad=2)
+        axes[0, -1].set_xlabel(xlabel)
         if self.estimator_name:
-            fig.suptitle(f"{self.estimator_name}: {title}")
+            # above its own panels when drawn into a given Axes, not over the whole figure
+            if bounding is None:
+                fig.suptitle(f"{self.estimator_name}: {title}")
+            else:
+                bounding.set_title(f"{self.estimator_name}: {title}", pad=14)
         if ax is None:
             fig.tight_layout()
         return self

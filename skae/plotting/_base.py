@@ -38,7 +38,7 @@ def single_axes(ax):
     return ax.figure, ax
 
 
-def grid_axes(ax, n_rows, n_cols, figsize):
+def grid_axes(ax, n_rows, n_cols, figsize, hspace=None):
     """An ``(n_rows, n_cols)`` array of axes, their figure and the bounding axes.
 
     ``ax=None`` makes a new figure of ``figsize``; a single Axes has its area
@@ -61,7 +61,7 @@ def grid_axes(ax, n_rows, n_cols, figsize):
 
         fig = ax.figure
         ax.set_axis_off()
-        grid = GridSpecFromSubplotSpec(n_rows, n_cols, subplot_spec=spec)
+        grid = GridSpecFromSubplotSpec(n_rows, n_cols, subplot_spec=spec, hspace=hspace)
         axes = np.empty((n_rows, n_cols), dtype=object)
         for i in range(n_rows):
             for j in range(n_cols):

@@ -47,7 +47,9 @@ class ReconstructionDisplay:
     feature_names : list of str or None, default=None
         Bar labels, for tabular rows of at most 20 features.
     sample_names : list of str or None, default=None
-        Column titles; by default the positions ``0, 1, ...``.
+        Column titles; by default ``"sample 0"``, ``"sample 1"``, ...
+        (:meth:`from_estimator` gives the rows' positions in ``X``, or the
+        labels of a DataFrame's index).
     estimator_name : str or None, default=None
 
     Attributes
@@ -141,7 +143,8 @@ class ReconstructionDisplay:
         originals = rows_of(subset)
         shape = image_shape_for(estimator, X, image_shape)
         names = None if shape is not None else feature_names(estimator, X, originals.shape[1])
-        sample_names = [str(i) for i in sample_labels(X, positions)]
+        # "sample 3", not "3": over digits a bare number reads as the digit
+        sample_names = [f"sample {i}" for i in sample_labels(X, positions)]
         display = cls(
             originals,
             rows_of(reconstructions),
@@ -175,7 +178,7 @@ class ReconstructionDisplay:
         shape = image_shape_for(None, self.originals, self.image_shape)
         fig, axes, bounding = grid_axes(ax, 2, n, figsize=(max(1.3 * n, 4), 3.2))
         self.figure_, self.axes_, self.bounding_ax_ = fig, axes, bounding
-        names = self.sample_names or [str(i) for i in range(n)]
+        names = self.sample_names or [f"sample {i}" for i in range(n)]
         if shape is not None:
             both = np.concatenate([originals, reconstructions])
             vmin, vmax = float(both.min()), float(both.max())

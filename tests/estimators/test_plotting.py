@@ -73,7 +73,7 @@ def test_reconstructions_of_rows_as_images(digits_ae):
     np.testing.assert_allclose(display.images_[1, 1].get_array(), expected, rtol=1e-6)
     assert display.axes_[0, 0].get_ylabel() == "original"
     assert display.axes_[1, 0].get_ylabel() == "reconstruction"
-    assert [ax.get_title() for ax in display.axes_[0]] == ["5", "0", "7"]
+    assert [ax.get_title() for ax in display.axes_[0]] == ["sample 5", "sample 0", "sample 7"]
 
 
 def test_reconstructions_of_a_table_as_bars(cancer):
@@ -363,7 +363,10 @@ def test_feature_errors_of_the_most_anomalous_samples(cancer):
         top = row.nlargest(4)[::-1]
         assert [t.get_text() for t in ax.get_yticklabels()] == list(top.index)
         np.testing.assert_allclose([p.get_width() for p in bars], top.to_numpy(), rtol=1e-6)
-        assert ax.get_xlabel() == "squared error"
+    # one panel under the other: the feature names of one do not run into the next
+    first, last = (ax.get_position() for ax in display.axes_[0])
+    assert first.x0 == pytest.approx(last.x0) and first.y0 > last.y1
+    assert [ax.get_xlabel() for ax in display.axes_[0]] == ["", "squared error"]
 
 
 def test_feature_errors_of_chosen_rows_of_an_array(digits_ae):
@@ -402,7 +405,7 @@ def test_displays_take_nested_lists(digits_ae):
     ae, X, _ = digits_ae
     rows = X[:5].tolist()
     display = ReconstructionDisplay.from_estimator(ae, rows, n_samples=2, image_shape=(8, 8))
-    assert [ax.get_title() for ax in display.axes_[0]] == ["0", "1"]
+    assert [ax.get_title() for ax in display.axes_[0]] == ["sample 0", "sample 1"]
     errors = FeatureErrorDisplay.from_estimator(ae, rows, n_samples=2).errors
     assert errors.shape == (2, 64)
     np.testing.assert_allclose(
@@ -434,6 +437,6 @@ def test_feature_error_display_draws_contributions(cancer):
     expected = det.explain(X.iloc[[0]]).iloc[0].nlargest(3)[::-1]
     widths = [bar.get_width() for bar in display.bars_[0]]
     np.testing.assert_allclose(widths, expected.to_numpy(), rtol=1e-5)  # float32, other batches
-    assert display.axes_[0, 0].get_xlabel() == "contribution to the score"
+    assert display.axes_[0, -1].get_xlabel() == "contribution to the score"
     with pytest.raises(ValueError, match="kind must be"):
         FeatureErrorDisplay.from_estimator(det, X, kind="shap")
