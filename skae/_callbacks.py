@@ -308,7 +308,8 @@ class StoppingRule(EarlyStopping):
     def _calc_new_threshold(self, score):
         if self.threshold_mode != "rel":
             return super()._calc_new_threshold(score)
-        return self.floor + (score - self.floor) * (1 - self.threshold)
+        # a score below the floor (a validation loss, say) must still fall to count
+        return score - self.threshold * max(score - self.floor, 0.0)
 
     def on_train_begin(self, net, **kwargs):
         self.stopped_ = False

@@ -258,9 +258,14 @@ class FittingMixin:
         """
         if self.loss_ != "bce":
             return 0.0
-        p = targets[~torch.isnan(targets)].double().clamp(0, 1)
-        terms = -(torch.xlogy(p, p) + torch.xlogy(1 - p, 1 - p))
-        return float(terms.mean()) if len(terms) else 0.0
+        total, count = 0.0, 0
+        for block in torch.split(targets, 4096):  # bounded memory on large data
+            p = block.clamp(0, 1)
+            entropy = torch.special.entr(p) + torch.special.entr(1 - p)
+            observed = ~torch.isnan(block)
+            total += float(entropy[observed].sum(dtype=torch.float64))
+            count += int(observed.sum())
+        return total / count if count else 0.0
 
     def _calibrate(self, net, rows, dtype):
         """What the fit learns from one pass of the trained ``net`` over the training rows.
@@ -332,9 +337,9 @@ class FittingMixin:
                 monitor = self._stopping_monitor().replace("_", " ").removesuffix(" loss")
             message, category = (
                 f"{name} reached max_iter={self.max_iter} epochs while "
-                f"its {monitor} loss was still falling by more than tol={self.tol:g} of "
-                f"itself every {self.n_iter_no_change} epochs. Increase max_iter, or tol "
-                "to stop sooner.",
+                f"its {monitor} loss was still falling by more than tol={self.tol:g} "
+                f"(relative) every {self.n_iter_no_change} epochs. Increase max_iter, or "
+                "tol to stop sooner.",
                 ConvergenceWarning,
             )
         else:

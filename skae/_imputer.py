@@ -384,7 +384,8 @@ class AutoencoderImputer(DocLinkMixin, TransformerMixin, BaseEstimator):
         if some.any():
             mean, scale = self.statistics_[~empty], self.scale_[~empty]
             Z = (kept[some] - mean) / scale
-            filled = self.autoencoder_.reconstruct(Z) * scale + mean
+            # an array whatever the output configuration (set_output, set_config)
+            filled = np.asarray(self.autoencoder_.reconstruct(Z)) * scale + mean
             rows = kept[some]
             rows[missing[some]] = filled[missing[some]]
             kept[some] = rows

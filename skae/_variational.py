@@ -336,9 +336,11 @@ class VariationalAutoencoder(ImageLayoutMixin, BaseAutoencoder):
 
         Returns
         -------
-        X_new : ndarray of shape (n_samples, n_features) or (n_samples, C, H, W)
+        X_new : ndarray or DataFrame of shape (n_samples, n_features), or \
+(n_samples, C, H, W)
             The decoder's mean, in the layout :meth:`fit` was given (images
-            come back as images).
+            come back as images); rows come as a DataFrame with the columns
+            ``feature_names_in_`` under ``set_output(transform="pandas")``.
         """
         check_is_fitted(self)
         n_samples = _check_count(n_samples, "n_samples")
@@ -359,7 +361,9 @@ class VariationalAutoencoder(ImageLayoutMixin, BaseAutoencoder):
 
         Returns
         -------
-        X_line : ndarray of shape (n_points, n_features) or (n_points, C, H, W)
+        X_line : ndarray or DataFrame of shape (n_points, n_features), or \
+(n_points, C, H, W)
+            As :meth:`sample` returns them.
         """
         check_is_fitted(self)
         n_points = _check_count(n_points, "n_points")
@@ -431,10 +435,12 @@ class VariationalAutoencoder(ImageLayoutMixin, BaseAutoencoder):
         Z = np.zeros((n_points, n_points, self.n_components_))
         Z[:, :, dims[0]] = values[:, None]
         Z[:, :, dims[1]] = values[None, :]
-        decoded = self._decode(Z.reshape(-1, self.n_components_))
-        return decoded.reshape(n_points, n_points, *decoded.shape[1:]), values
+        decoded = self._decode(Z.reshape(-1, self.n_components_), container=False)
+        sample_shape = self._fitted_layout() or decoded.shape[1:]
+        return decoded.reshape(n_points, n_points, *sample_shape), values
 
-    def _decode(self, Z):
+    def _decode(self, Z, container=True):
+        """Decode the codes ``Z``: in the container of ``set_output``, or as plain rows."""
         decoded = self._map(
             np.ascontiguousarray(Z),
             decode,
@@ -443,4 +449,4 @@ class VariationalAutoencoder(ImageLayoutMixin, BaseAutoencoder):
             columns=None,
             missing=False,
         )
-        return self._from_rows(decoded, self._fitted_layout())
+        return self._from_rows(decoded, self._fitted_layout()) if container else decoded

@@ -203,6 +203,8 @@ def test_generated_samples_follow_set_output(blobs):
     samples = vae.sample(3, random_state=0)
     assert isinstance(samples, pd.DataFrame) and list(samples.columns) == list("abcdef")
     assert list(vae.decode_line(np.zeros(2), np.ones(2), n_points=4).columns) == list("abcdef")
+    grid, values = vae.decode_grid(3)  # a grid of samples, not samples by features
+    assert isinstance(grid, np.ndarray) and grid.shape == (3, 3, 6) and len(values) == 3
 
 
 def test_inverse_transform_checks_the_code_width(blobs):
@@ -421,6 +423,48 @@ def test_training_stops_when_the_loss_stalls(blobs):
         warnings.simplefilter("error", ConvergenceWarning)
         ae = Autoencoder(tol=1e6, n_iter_no_change=3, max_iter=100, random_state=0).fit(blobs)
     assert ae.n_iter_ == 4
+
+
+def test_the_stopping_rule_is_relative_to_the_loss_above_its_floor():
+    from skae._callbacks import StoppingRule
+
+    rule = StoppingRule(floor=0.5, threshold=0.1, threshold_mode="rel", monitor="train_loss")
+    # 10% of the 0.2 above the floor, not of the whole 0.7
+    assert rule._calc_new_threshold(0.7) == pytest.approx(0.68)
+    # below the floor (a validation loss can be), a score must still fall to count
+    assert rule._calc_new_threshold(0.4) == pytest.approx(0.4)
+    assert StoppingRule(threshold=0.1, threshold_mode="rel")._calc_new_threshold(2.0) == 1.8
+
+
+def _entropy(p):
+    p = p[~np.isnan(p)]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = -(np.where(p > 0, p * np.log(p), 0) + np.where(p < 1, (1 - p) * np.log(1 - p), 0))
+    return terms.mean()
+
+
+def test_the_loss_floor_is_the_entropy_of_what_is_trained_towards(digits):
+    from skae import EncoderDecoderRegressor
+
+    X = digits[0][:200].copy()
+    X[::5, 3] = np.nan
+
+    def floor(model):
+        return dict(model.net_.callbacks_)["stopping"].floor
+
+    ae = Autoencoder(2, max_iter=1, random_state=0).fit(X)
+    assert ae.loss_ == "bce"
+    assert floor(ae) == pytest.approx(_entropy(X.ravel()), rel=1e-5)
+    assert floor(Autoencoder(2, loss="mse", max_iter=1, random_state=0).fit(X)) == 0.0
+    # the regressor's floor is its targets', not its inputs'
+    y = np.random.default_rng(0).uniform(0.2, 0.8, size=(200, 3))
+    reg = EncoderDecoderRegressor(max_iter=1, random_state=0).fit(np.nan_to_num(X), y)
+    assert floor(reg) == pytest.approx(_entropy(y.ravel()), rel=1e-5)
+    # the VAE sums over a sample's features; a Gaussian likelihood has its constant
+    vae = VariationalAutoencoder(2, max_iter=1, random_state=0).fit(np.nan_to_num(X))
+    assert floor(vae) == pytest.approx(64 * _entropy(np.nan_to_num(X).ravel()), rel=1e-5)
+    gaussian = VariationalAutoencoder(2, loss="mse", max_iter=1, random_state=0).fit(X)
+    assert floor(gaussian) == pytest.approx(0.5 * 64 * np.log(2 * np.pi))
 
 
 def test_reaching_max_iter_warns(blobs):

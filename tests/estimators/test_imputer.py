@@ -224,3 +224,13 @@ def test_auto_batches_take_a_tenth_of_the_rows_between_32_and_200(n_rows, batch)
     X = _holes(np.random.default_rng(0).normal(size=(n_rows, 10)))
     imputer = AutoencoderImputer(max_iter=1, early_stopping=False, random_state=0).fit(X)
     assert imputer.autoencoder_.batch_size == batch
+
+
+def test_a_global_pandas_output_does_not_reach_the_inner_network():
+    from sklearn import config_context
+
+    X = np.random.default_rng(0).normal(size=(120, 4))
+    X[::7, 1] = np.nan
+    with config_context(transform_output="pandas"):
+        filled = AutoencoderImputer(max_iter=3, random_state=0).fit_transform(X)
+    assert filled.shape == (120, 4) and not filled.isna().any().any()
