@@ -101,12 +101,7 @@ class FittingMixin:
             )
             net = self._copy_net() if continuing else self._build_net()
             history_start = len(net.history)
-            config = self._training_config(partial, data.train, has_missing, target_missing)
-            config = config._replace(
-                loss_floor=self._loss_floor(
-                    data.train if data.train_targets is None else data.train_targets
-                )
-            )
+            config = self._training_config(partial, data, has_missing, target_missing)
             outcome = train(net, data, config)
             if outcome.interrupted and outcome.epochs_completed == 0:
                 raise KeyboardInterrupt
@@ -227,10 +222,12 @@ class FittingMixin:
         """
         return None
 
-    def _training_config(self, partial, train_rows, has_missing=False, target_missing=None):
+    def _training_config(self, partial, data, has_missing=False, target_missing=None):
+        train_rows = data.train
         batch_size = (
             auto_batch_size(len(train_rows)) if self.batch_size == "auto" else self.batch_size
         )
+        targets = train_rows if data.train_targets is None else data.train_targets
         return TrainingConfig(
             epochs=1 if partial else self.max_iter,
             batch_size=batch_size,
@@ -247,6 +244,7 @@ class FittingMixin:
             corruption=self._make_corruption(train_rows),
             fill=self._fill(resolve_device(self.device)) if has_missing else None,
             masked_loss=has_missing if target_missing is None else target_missing,
+            loss_floor=self._loss_floor(targets),
         )
 
     def _loss_floor(self, targets):
